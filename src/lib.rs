@@ -1,6 +1,61 @@
 //! hoist: a Compose-file stack manager.
 //!
-//! The data flows one way: command-line arguments -> options -> compose model -> plan ->
-//! engine -> ui. The compose model never talks to Docker; the engine never parses YAML.
+//! The data flows one way: command-line arguments (`cli`) -> settings (`options`) -> compose
+//! model (`compose`) -> commands. The compose model never talks to Docker.
 
+pub mod cli;
+pub mod commands;
 pub mod compose;
+pub mod exit;
+pub mod options;
+
+use std::io::Write;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use compose::environment::Environment;
+use exit::Error;
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn main_with_exit_code() -> i32 {
+    let cli = Cli::parse();
+    let mut warnings = Vec::new();
+    let result = run(&cli, &mut warnings);
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for w in &warnings {
+        let _ = writeln!(err, "WARN {w}");
+    }
+    match result {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(out.as_bytes())
+                .and_then(|_| stdout.flush())
+                .is_err()
+            {
+                // A closed pipe (`hoist config | head`) is not a failure of hoist.
+                return 0;
+            }
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{}", exit::Report(&e));
+            e.exit_code()
+        }
+    }
+}
+
+/// Runs one command; returns what it prints on standard output.
+pub fn run(cli: &Cli, warnings: &mut Vec<String>) -> Result<String, Error> {
+    match &cli.command {
+        Command::Version(args) => Ok(commands::version::run(args)),
+        Command::Config(args) => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::Usage(format!("cannot read the current directory: {e}")))?;
+            let opts = options::resolve(&cli.global, Environment::from_process(), &cwd, warnings)?;
+            commands::config::run(args, opts, warnings)
+        }
+    }
+}

@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    std::process::exit(hoist::main_with_exit_code());
+}

@@ -54,7 +54,11 @@ impl LoadError {
 
     /// Attaches a location unless one is already set (the innermost location wins).
     pub fn at(mut self, mark: &Mark) -> Self {
-        if self.mark.as_ref().is_none_or(|m| m.file.is_none() && !m.is_known()) {
+        if self
+            .mark
+            .as_ref()
+            .is_none_or(|m| m.file.is_none() && !m.is_known())
+        {
             self.mark = Some(mark.clone());
         }
         self

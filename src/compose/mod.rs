@@ -7,14 +7,20 @@
 //! that `config` prints and the engine consumes.
 
 pub mod canonical;
+pub mod consistency;
 pub mod dotenv;
 pub mod emit;
+pub mod environment;
 pub mod error;
 pub mod extends;
 pub mod gojson;
+pub mod include;
+pub mod interpolate;
+pub mod load;
 pub mod merge;
 pub mod model;
 pub mod node;
+pub mod normalize;
 pub mod paths;
 pub mod schema;
 pub mod template;

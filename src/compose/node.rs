@@ -228,10 +228,18 @@ pub fn format_go_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     if f == f.trunc() && f.abs() < 1e21 {
-        let exp = if f == 0.0 { 0 } else { f.abs().log10().floor() as i32 };
+        let exp = if f == 0.0 {
+            0
+        } else {
+            f.abs().log10().floor() as i32
+        };
         if exp < 21 {
             return format!("{}", f as i128);
         }
