@@ -52,14 +52,21 @@ impl Drop for Project {
 fn config_fails(p: &Project) -> String {
     let out = p.hoist(&["config"]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(1), "expected exit 1, stderr:\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected exit 1, stderr:\n{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "hoist panicked:\n{stderr}");
     assert!(out.stdout.is_empty(), "nothing on stdout on failure");
     stderr
 }
 
 fn assert_contains(haystack: &str, needle: &str) {
-    assert!(haystack.contains(needle), "expected {needle:?} in:\n{haystack}");
+    assert!(
+        haystack.contains(needle),
+        "expected {needle:?} in:\n{haystack}"
+    );
 }
 
 #[test]
@@ -84,7 +91,10 @@ fn unknown_attribute_names_service_and_attribute() {
         "services:\n  simple:\n    image: busybox\n    wrongField: x\n",
     );
     let err = config_fails(&p);
-    assert_contains(&err, "services.simple additional properties 'wrongField' not allowed");
+    assert_contains(
+        &err,
+        "services.simple additional properties 'wrongField' not allowed",
+    );
     assert_contains(&err, &p.path("compose.yaml"));
 }
 
@@ -113,8 +123,7 @@ fn required_variable_error_names_the_attribute() {
 
 #[test]
 fn invalid_interpolation_syntax_is_an_error() {
-    let p = Project::new("badinterp")
-        .file("compose.yaml", "services:\n  test:\n    image: ${ID\n");
+    let p = Project::new("badinterp").file("compose.yaml", "services:\n  test:\n    image: ${ID\n");
     let err = config_fails(&p);
     assert_contains(&err, "invalid interpolation format for services.test.image");
 }
@@ -184,7 +193,10 @@ fn service_without_image_or_build_is_an_error() {
 #[test]
 fn include_cycle_is_an_error() {
     let p = Project::new("inccycle")
-        .file("compose.yaml", "include:\n  - other.yaml\nservices:\n  a:\n    image: x\n")
+        .file(
+            "compose.yaml",
+            "include:\n  - other.yaml\nservices:\n  a:\n    image: x\n",
+        )
         .file("other.yaml", "include:\n  - compose.yaml\n");
     let err = config_fails(&p);
     assert_contains(&err, "include cycle detected");
@@ -205,7 +217,10 @@ fn invalid_explicit_project_name_is_an_error() {
     let p = Project::new("pname").file("compose.yaml", "services:\n  a:\n    image: x\n");
     let out = p.hoist(&["-p", "Bad Name", "config"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_contains(&String::from_utf8_lossy(&out.stderr), "invalid project name \"Bad Name\"");
+    assert_contains(
+        &String::from_utf8_lossy(&out.stderr),
+        "invalid project name \"Bad Name\"",
+    );
 }
 
 #[test]
@@ -230,4 +245,3 @@ fn binary_garbage_never_panics() {
     assert_ne!(out.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
-

@@ -15,7 +15,10 @@ impl Project {
         let dir = std::env::temp_dir().join(format!("hoist-config-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create temp dir");
-        Project { dir, env: Vec::new() }
+        Project {
+            dir,
+            env: Vec::new(),
+        }
     }
 
     fn file(self, name: &str, content: &str) -> Self {
@@ -113,9 +116,10 @@ fn compose_disable_env_file_skips_dotenv() {
 
 #[test]
 fn compose_file_and_project_name_can_come_from_dotenv() {
-    let p = Project::new("dotenvfile")
-        .file("custom.yaml", SIMPLE)
-        .file(".env", "COMPOSE_FILE=custom.yaml\nCOMPOSE_PROJECT_NAME=fromenv\n");
+    let p = Project::new("dotenvfile").file("custom.yaml", SIMPLE).file(
+        ".env",
+        "COMPOSE_FILE=custom.yaml\nCOMPOSE_PROJECT_NAME=fromenv\n",
+    );
     let j = p.json(&[]);
     assert_eq!(j["name"], "fromenv");
     assert_eq!(j["services"]["web"]["image"], "nginx:latest");
@@ -125,7 +129,10 @@ fn compose_file_and_project_name_can_come_from_dotenv() {
 fn compose_file_is_split_on_the_path_separator() {
     let p = Project::new("sep")
         .file("a.yaml", SIMPLE)
-        .file("b.yaml", "services:\n  web:\n    environment:\n      B: \"1\"\n")
+        .file(
+            "b.yaml",
+            "services:\n  web:\n    environment:\n      B: \"1\"\n",
+        )
         .env("COMPOSE_FILE", "a.yaml;b.yaml")
         .env("COMPOSE_PATH_SEPARATOR", ";");
     let j = p.json(&[]);
@@ -136,7 +143,10 @@ fn compose_file_is_split_on_the_path_separator() {
 fn files_are_discovered_from_a_subdirectory_with_their_override() {
     let p = Project::new("discover")
         .file("compose.yaml", SIMPLE)
-        .file("compose.override.yaml", "services:\n  web:\n    environment:\n      O: yes-override\n")
+        .file(
+            "compose.override.yaml",
+            "services:\n  web:\n    environment:\n      O: yes-override\n",
+        )
         .file("sub/deeper/.keep", "");
     let out = p.ok_in("sub/deeper", &["config", "--format", "json"]);
     let j: serde_json::Value = serde_json::from_str(&out).expect("json");
@@ -145,10 +155,12 @@ fn files_are_discovered_from_a_subdirectory_with_their_override() {
 
 #[test]
 fn project_name_comes_from_flag_then_env_then_file_then_directory() {
-    let p = Project::new("Names.Dir")
-        .file("compose.yaml", SIMPLE);
+    let p = Project::new("Names.Dir").file("compose.yaml", SIMPLE);
     let dir_name = p.json(&[])["name"].as_str().expect("name").to_string();
-    assert!(dir_name.starts_with("hoist-config-") && dir_name.ends_with("-namesdir"), "{dir_name}");
+    assert!(
+        dir_name.starts_with("hoist-config-") && dir_name.ends_with("-namesdir"),
+        "{dir_name}"
+    );
     let p = p.file("compose.yaml", &format!("name: From_File\n{SIMPLE}"));
     assert_eq!(p.json(&[])["name"], "from_file");
     let p = p.env("COMPOSE_PROJECT_NAME", "fromenv");
@@ -161,7 +173,11 @@ fn profiles_enable_services_from_flag_and_environment() {
     let compose = "services:\n  web:\n    image: x\n  debug:\n    image: x\n    profiles: [dbg]\n";
     let p = Project::new("profiles").file("compose.yaml", compose);
     assert!(p.json(&[])["services"].get("debug").is_none());
-    assert!(p.json(&["--profile", "dbg"])["services"].get("debug").is_some());
+    assert!(
+        p.json(&["--profile", "dbg"])["services"]
+            .get("debug")
+            .is_some()
+    );
     let p = p.env("COMPOSE_PROFILES", "dbg");
     assert!(p.json(&[])["services"].get("debug").is_some());
 }
@@ -180,7 +196,10 @@ fn naming_a_service_enables_its_profile() {
 fn listing_flags_print_one_name_per_line() {
     let compose = "services:\n  web:\n    image: nginx\n    depends_on: [db]\n    volumes: [data:/d]\n  db:\n    image: postgres\n    profiles: [p1]\n  tool:\n    build: .\n    profiles: [p2]\nvolumes:\n  data: {}\n";
     let p = Project::new("listing").file("compose.yaml", compose);
-    assert_eq!(p.ok(&["--profile", "p1", "config", "--services"]), "db\nweb\n");
+    assert_eq!(
+        p.ok(&["--profile", "p1", "config", "--services"]),
+        "db\nweb\n"
+    );
     assert_eq!(p.ok(&["--profile", "p1", "config", "--volumes"]), "data\n");
     assert_eq!(p.ok(&["config", "--profiles"]), "p1\np2\n");
     let images = p.ok(&["--profile", "*", "config", "--images"]);
@@ -192,7 +211,10 @@ fn listing_flags_print_one_name_per_line() {
 
 #[test]
 fn hash_prints_one_line_per_service_sorted() {
-    let p = Project::new("hash").file("compose.yaml", "services:\n  b:\n    image: x\n  a:\n    image: y\n");
+    let p = Project::new("hash").file(
+        "compose.yaml",
+        "services:\n  b:\n    image: x\n  a:\n    image: y\n",
+    );
     let out = p.ok(&["config", "--hash", "*"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2);
@@ -218,9 +240,15 @@ fn output_flag_writes_the_file() {
 
 #[test]
 fn dollar_dollar_is_printed_escaped() {
-    let p = Project::new("dollar").file("compose.yaml", "services:\n  a:\n    image: x\n    command: echo $$HOME\n");
+    let p = Project::new("dollar").file(
+        "compose.yaml",
+        "services:\n  a:\n    image: x\n    command: echo $$HOME\n",
+    );
     let j = p.json(&[]);
-    assert_eq!(j["services"]["a"]["command"], serde_json::json!(["echo", "$$HOME"]));
+    assert_eq!(
+        j["services"]["a"]["command"],
+        serde_json::json!(["echo", "$$HOME"])
+    );
 }
 
 #[test]
@@ -228,8 +256,10 @@ fn unset_variable_warns_on_stderr() {
     let p = Project::new("warn").file("compose.yaml", "services:\n  a:\n    image: x:${NOPE}\n");
     let out = p.hoist_in("", &["config"]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("The \"NOPE\" variable is not set. Defaulting to a blank string."));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("The \"NOPE\" variable is not set. Defaulting to a blank string.")
+    );
 }
 
 #[test]
@@ -244,5 +274,8 @@ fn yaml_is_the_default_format() {
 fn version_prints_the_crate_version() {
     let p = Project::new("version");
     assert!(p.ok(&["version"]).contains(env!("CARGO_PKG_VERSION")));
-    assert_eq!(p.ok(&["version", "--short"]).trim(), env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        p.ok(&["version", "--short"]).trim(),
+        env!("CARGO_PKG_VERSION")
+    );
 }

@@ -84,22 +84,67 @@ impl LoadError {
 }
 
 impl fmt::Display for LoadError {
+    /// Compose's own message first (scripts grep for it), then where: `(at FILE:LINE:COLUMN,
+    /// service "x")`, leaving out what the message already says.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        let mut parts: Vec<String> = Vec::new();
         if let Some(mark) = &self.mark {
-            let loc = mark.to_string();
-            if !loc.is_empty() {
-                write!(f, "{loc}: ")?;
+            let file = mark
+                .file
+                .as_deref()
+                .filter(|file| !self.message.contains(*file));
+            match (file, mark.is_known()) {
+                (Some(file), true) => {
+                    parts.push(format!("at {file}:{}:{}", mark.line, mark.column))
+                }
+                (Some(file), false) => parts.push(format!("in {file}")),
+                (None, true) => parts.push(format!("line {}, column {}", mark.line, mark.column)),
+                (None, false) => {}
             }
         }
-        f.write_str(&self.message)?;
         if let Some(service) = &self.service {
-            if !self.message.contains(&format!("services.{service}"))
-                && !self.message.contains(&format!("\"{service}\""))
-            {
-                write!(f, " (service \"{service}\")")?;
+            let named = self.message.contains(&format!("services.{service}"))
+                || self.message.contains(&format!("\"{service}\""))
+                || self.message.contains(&format!("service {service} "));
+            if !named {
+                parts.push(format!("service \"{service}\""));
             }
+        }
+        if !parts.is_empty() {
+            write!(f, " ({})", parts.join(", "))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_follows_the_message() {
+        let e = LoadError::new(
+            ErrorKind::Schema,
+            "services.a additional properties 'x' not allowed",
+        )
+        .at(&Mark::new(Some("/p/compose.yaml".into()), 4, 5))
+        .for_service("a");
+        assert_eq!(
+            e.to_string(),
+            "services.a additional properties 'x' not allowed (at /p/compose.yaml:4:5)"
+        );
+    }
+
+    #[test]
+    fn file_already_named_in_the_message_is_not_repeated() {
+        let e = LoadError::new(ErrorKind::Schema, "validating /p/c.yaml: bad")
+            .at(&Mark::new(Some("/p/c.yaml".into()), 2, 1))
+            .for_service("web");
+        assert_eq!(
+            e.to_string(),
+            "validating /p/c.yaml: bad (line 2, column 1, service \"web\")"
+        );
     }
 }
 

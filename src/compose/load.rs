@@ -315,17 +315,18 @@ fn load_document(
                 .in_file(file),
         );
     }
+    // `!reset`/`!override` are read off the raw document, before interpolation.
+    let resets = merge::take_reset_paths(&mut doc);
     if ctx.interpolate {
         interpolate::interpolate(&mut doc, &ctx.lookup(), warnings)?;
     }
-
-    let resets = merge::take_reset_paths(&mut doc);
     let load_base = |path: &Path| load_extends_base(ctx, path);
     extends::apply_extends(
         &mut doc,
         &extends::ExtendsContext {
             working_dir: &ctx.working_dir,
             file,
+            resets: &resets,
             load: &load_base,
         },
     )?;
@@ -361,25 +362,31 @@ fn load_document(
 /// Loads the file an `extends.file` points to: parsed, interpolated and canonical, without
 /// its own `extends`, includes or validation (Compose validates the merged result). Its
 /// interpolation warnings are not repeated: the extending file's own load reports its own.
-fn load_extends_base(ctx: &FileContext, path: &Path) -> Result<Node> {
+fn load_extends_base(ctx: &FileContext, path: &Path) -> Result<extends::ExtendsBase> {
     let mut warnings = Vec::new();
     let parsed = parse_source(&ConfigSource::Path(path.to_path_buf()), &ctx.working_dir)?;
     let mut dict = Node::map(Mapping::new());
+    let mut last_resets = Vec::new();
     for mut doc in parsed.documents {
         if doc.is_null() {
             continue;
         }
+        let resets = merge::take_reset_paths(&mut doc);
         if ctx.interpolate {
             interpolate::interpolate(&mut doc, &ctx.lookup(), &mut warnings)?;
         }
-        let resets = merge::take_reset_paths(&mut doc);
         merge::apply_reset_paths(&mut dict, &resets);
         dict = merge::merge(dict, doc)?;
         merge::enforce_unicity(&mut dict)?;
         canonical::canonicalize(&mut dict)?;
         omit_empty_dns(&mut dict);
+        merge::enforce_unicity(&mut dict)?;
+        last_resets = resets;
     }
-    Ok(dict)
+    Ok(extends::ExtendsBase {
+        doc: dict,
+        resets: last_resets,
+    })
 }
 
 /// compose-go drops empty `dns` entries (`dns: ""` from an unset variable).

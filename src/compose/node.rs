@@ -221,8 +221,9 @@ impl Node {
     }
 }
 
-/// Formats a float as Go's `strconv.FormatFloat(f, 'g', -1, 64)` does for the values Compose
-/// files hold (`0.5`, `1.5`, `1e+06`).
+/// Formats a float as Go's `fmt.Sprint` does (`strconv.FormatFloat(f, 'g', -1, 64)`):
+/// shortest digits, exponent form below 1e-4 and from 1e6 (`1e+06`). Compose turns numeric
+/// environment values and labels into strings this way.
 pub fn format_go_float(f: f64) -> String {
     if f.is_nan() {
         return "NaN".into();
@@ -234,21 +235,17 @@ pub fn format_go_float(f: f64) -> String {
             "-Inf".into()
         };
     }
-    if f == f.trunc() && f.abs() < 1e21 {
-        let exp = if f == 0.0 {
-            0
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0".into()
         } else {
-            f.abs().log10().floor() as i32
+            "0".into()
         };
-        if exp < 21 {
-            return format!("{}", f as i128);
-        }
     }
-    // Shortest round-trip digits, then Go's exponent rules: exponent < -4 || >= 21 -> e-form.
     let s = format!("{f:e}");
     let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..21).contains(&exp) {
+    if !(-4..6).contains(&exp) {
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{mantissa}e{sign}{:02}", exp.abs())
     } else {
@@ -265,6 +262,9 @@ mod tests {
         assert_eq!(format_go_float(0.5), "0.5");
         assert_eq!(format_go_float(1.0), "1");
         assert_eq!(format_go_float(1e21), "1e+21");
+        assert_eq!(format_go_float(1_000_000.0), "1e+06");
+        assert_eq!(format_go_float(123_456.0), "123456");
+        assert_eq!(format_go_float(1_234_567.0), "1.234567e+06");
         assert_eq!(format_go_float(0.00001), "1e-05");
         assert_eq!(format_go_float(123.25), "123.25");
     }

@@ -1506,9 +1506,8 @@ mod tests {
     /// too. The corpus lives outside the crate; the test is skipped when it is absent.
     #[test]
     fn corpus_expected_outputs_pass() {
-        let dir = std::env::var("HOIST_CORPUS").unwrap_or_else(|_| {
-            format!("{}/../shared/corpus/cases", env!("CARGO_MANIFEST_DIR"))
-        });
+        let dir = std::env::var("HOIST_CORPUS")
+            .unwrap_or_else(|_| format!("{}/../shared/corpus/cases", env!("CARGO_MANIFEST_DIR")));
         let Ok(entries) = std::fs::read_dir(&dir) else {
             return;
         };
