@@ -118,6 +118,9 @@ impl fmt::Display for LoadError {
     }
 }
 
+/// Result of a loader step.
+pub type Result<T, E = LoadError> = std::result::Result<T, E>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +150,3 @@ mod tests {
         );
     }
 }
-
-/// Result of a loader step.
-pub type Result<T, E = LoadError> = std::result::Result<T, E>;

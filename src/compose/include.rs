@@ -117,7 +117,7 @@ fn load_entry(
         .map(|p| absolute(&ctx.working_dir, p))
         .collect();
     let main = files[0].display().to_string();
-    if chain.iter().any(|f| *f == main) {
+    if chain.contains(&main) {
         let mut all = chain.to_vec();
         all.push(main);
         return Err(LoadError::new(

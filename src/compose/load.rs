@@ -232,8 +232,7 @@ fn project_name(
         .flat_map(|f| f.documents.iter())
         .filter_map(|d| d.get("name"))
         .filter_map(Node::scalar_string)
-        .filter(|n| !n.is_empty())
-        .next_back();
+        .rfind(|n| !n.is_empty());
     match from_yaml {
         Some(raw) => {
             let mut node = Node::string(raw);
