@@ -85,30 +85,23 @@ pub fn parse_go_bool(s: &str) -> Option<bool> {
 }
 
 /// Reads env files in order into one map: variables referenced in a file resolve against
-/// `current` first, then against what earlier lines and files defined. A later file
-/// overrides an earlier one. A missing file is an error.
+/// `current` (the shell) first, then against what earlier lines and files defined. A later
+/// file overrides an earlier one. A missing file is an error.
 pub fn read_env_files(
     current: &Environment,
     files: &[PathBuf],
 ) -> Result<IndexMap<String, String>> {
-    let mut acc: IndexMap<String, String> = IndexMap::new();
+    let mut vars: IndexMap<String, String> = IndexMap::new();
+    let lookup = |k: &str| current.get(k).map(str::to_string);
     for file in files {
-        let vars = read_env_file(file, &|k| {
-            current
-                .get(k)
-                .map(str::to_string)
-                .or_else(|| acc.get(k).cloned())
-        })?;
-        acc.extend(vars);
+        let display = file.display().to_string();
+        let content = read_file(file)?;
+        dotenv::parse_into(&content, &display, None, &mut vars, &lookup, &mut |_| {})?;
     }
-    Ok(acc)
+    Ok(vars)
 }
 
-/// Reads one env file; `lookup` resolves the variables it refers to.
-pub fn read_env_file(
-    file: &Path,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<IndexMap<String, String>> {
+fn read_file(file: &Path) -> Result<String> {
     let display = file.display().to_string();
     let meta = std::fs::metadata(file).map_err(|_| {
         LoadError::new(ErrorKind::Env, format!("couldn't find env file: {display}"))
@@ -119,11 +112,10 @@ pub fn read_env_file(
             format!("{display} is a directory"),
         ));
     }
-    let content = std::fs::read_to_string(file).map_err(|e| {
+    std::fs::read_to_string(file).map_err(|e| {
         LoadError::new(
             ErrorKind::Env,
             format!("couldn't read env file {display}: {e}"),
         )
-    })?;
-    dotenv::parse(&content, &display, lookup)
+    })
 }

@@ -164,19 +164,7 @@ fn walk(
 }
 
 fn template_error(e: TemplateError, path: &[String]) -> LoadError {
-    let path = path.join(".");
-    match e {
-        TemplateError::InvalidFormat { template } => LoadError::new(
-            ErrorKind::Interpolation,
-            format!(
-                "invalid interpolation format for {path}.\nYou may need to escape any $ with another $.\n{template}"
-            ),
-        ),
-        other => LoadError::new(
-            ErrorKind::Interpolation,
-            format!("error while interpolating {path}: {other}"),
-        ),
-    }
+    LoadError::new(ErrorKind::Interpolation, e.at_path(&path.join(".")))
 }
 
 fn cast_for(path: &[String]) -> Option<Cast> {

@@ -368,9 +368,8 @@ fn load_env_file(
             .map(str::to_string)
             .or_else(|| own.get(k).and_then(Node::scalar_string))
     };
-    let parsed = super::dotenv::parse_with_format(&content, &path, format, &lookup)?;
-    vars.extend(parsed);
-    Ok(())
+    super::dotenv::parse_into(&content, &path, format, vars, &lookup, &mut |_| {})
+        .map_err(|e| e.at(&file.mark))
 }
 
 /// Folds each service's `label_file` into its `labels` (the service's own labels win).
