@@ -854,7 +854,7 @@ mod tests {
         assert_eq!(mark(&err), (2, 3));
         assert_eq!(
             err.to_string(),
-            "/p/.env:2:3: unterminated quoted value \"abc"
+            "unterminated quoted value \"abc (at /p/.env:2:3)"
         );
         let err = failure("A=1\nB='abc\n");
         assert_eq!(err.message, "unterminated quoted value 'abc");
@@ -975,7 +975,7 @@ mod tests {
         assert_eq!(err.message, r#"unsupported env_file format "xyz""#);
         assert_eq!(
             err.to_string(),
-            r#"/p/e.env: unsupported env_file format "xyz""#
+            r#"unsupported env_file format "xyz" (in /p/e.env)"#
         );
     }
 

@@ -1849,7 +1849,7 @@ mod tests {
         assert_eq!(err.service.as_deref(), Some("web"));
         assert_eq!(
             err.to_string(),
-            "compose.yaml:4:14: services.web.cap_add must be a array"
+            "services.web.cap_add must be a array (at compose.yaml:4:14)"
         );
     }
 }
