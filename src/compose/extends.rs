@@ -12,6 +12,7 @@ use std::path::Path;
 use super::error::{ErrorKind, LoadError, Result};
 use super::merge::{ResetPath, apply_reset_paths, extend_service, matches};
 use super::node::{Mapping, Mark, Node, Value};
+use super::paths::{go_clean, go_join};
 
 /// Another compose file, as the loader prepared it for `extends`.
 pub struct ExtendsBase {
@@ -475,44 +476,6 @@ fn relative_dir(working_dir: &str, file: &str) -> String {
         dir = absolute(working_dir, &go_dir(file));
     }
     go_rel(working_dir, &dir).unwrap_or(dir)
-}
-
-/// `filepath.Join`: non-empty parts joined with `/`, then cleaned.
-fn go_join(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => String::new(),
-        (true, false) => go_clean(b),
-        (false, true) => go_clean(a),
-        (false, false) => go_clean(&format!("{a}/{b}")),
-    }
-}
-
-/// `filepath.Clean`: no `.`, no empty parts, `..` resolved lexically.
-fn go_clean(path: &str) -> String {
-    if path.is_empty() {
-        return ".".into();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => match parts.last() {
-                Some(&last) if last != ".." => {
-                    parts.pop();
-                }
-                _ if rooted => {}
-                _ => parts.push(".."),
-            },
-            _ => parts.push(part),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
 }
 
 /// `filepath.Dir`.

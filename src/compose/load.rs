@@ -89,23 +89,7 @@ pub struct Loaded {
 
 /// Lexically cleans a path (`a/./b/../c` -> `a/c`) as Go's `filepath.Clean` does.
 pub fn clean_path(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        out.push(".");
-    }
-    out
+    PathBuf::from(super::paths::go_clean(&p.to_string_lossy()))
 }
 
 /// Compose's project name normalization: lowercase, keep `[a-z0-9_-]`, trim leading `_`/`-`.

@@ -78,7 +78,7 @@ fn normalize_service(s: &mut Mapping, lookup: &dyn Fn(&str) -> Option<String>) {
         for volume in volumes.iter_mut() {
             if let Some(target) = volume.get_mut("target") {
                 if let Value::Str(t) = &mut target.value {
-                    *t = clean_unix_path(t);
+                    *t = super::paths::go_clean(t);
                 }
             }
         }
@@ -120,34 +120,6 @@ fn resolve_from_env(node: &mut Node, lookup: &dyn Fn(&str) -> Option<String>, ke
                 None => keep_empty,
             }
         });
-    }
-}
-
-/// Go's `path.Clean` for container paths.
-pub fn clean_unix_path(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
     }
 }
 
@@ -591,13 +563,6 @@ mod tests {
         assert!(active.get("services").unwrap().get("dbg").is_some());
         let (active, _) = apply_profiles(d, &[], &["dbg".into()]);
         assert!(active.get("services").unwrap().get("dbg").is_some());
-    }
-
-    #[test]
-    fn container_paths_are_cleaned_like_go() {
-        assert_eq!(clean_unix_path("/data/"), "/data");
-        assert_eq!(clean_unix_path("/a/./b/../c"), "/a/c");
-        assert_eq!(clean_unix_path("/.."), "/");
     }
 
     #[test]
