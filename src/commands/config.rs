@@ -52,12 +52,12 @@ pub fn run(
                 decoded
                     .services
                     .iter()
-                    .map(|(name, s)| s.image_or_default(&project.name, name))
+                    .map(|(name, s)| image_or_default(&decoded.name, name, s))
                     .collect(),
             )
         } else {
             let text = match args.format {
-                ConfigFormat::Json => emit::project_to_json(&decoded),
+                ConfigFormat::Json => emit::project_to_json(&decoded)?,
                 ConfigFormat::Yaml => emit::project_to_yaml(&decoded),
             };
             if args.no_interpolate {
@@ -197,4 +197,13 @@ fn environment(opts: &LoadOptions) -> String {
         .collect();
     vars.sort();
     lines(vars)
+}
+
+/// The image a service runs: its `image`, else the `<project>-<service>` a build produces.
+fn image_or_default(project: &str, name: &str, service: &model::ServiceConfig) -> String {
+    if service.image.is_empty() {
+        format!("{project}-{name}")
+    } else {
+        service.image.clone()
+    }
 }
