@@ -105,6 +105,7 @@ impl fmt::Display for LoadError {
         }
         if let Some(service) = &self.service {
             let named = self.message.contains(&format!("services.{service}"))
+                || self.message.contains(&format!("services[{service}]"))
                 || self.message.contains(&format!("\"{service}\""))
                 || self.message.contains(&format!("service {service} "));
             if !named {
