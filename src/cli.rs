@@ -179,7 +179,7 @@ pub struct VersionArgs {
     #[arg(long)]
     pub short: bool,
 
-    /// Output format: pretty or json.
-    #[arg(short, long, default_value = "pretty", value_parser = ["pretty", "json"])]
+    /// Output format: pretty or json. (No `-f`: that is the global `--file`.)
+    #[arg(long, default_value = "pretty", value_parser = ["pretty", "json"])]
     pub format: String,
 }

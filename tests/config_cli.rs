@@ -201,12 +201,21 @@ fn listing_flags_print_one_name_per_line() {
         "db\nweb\n"
     );
     assert_eq!(p.ok(&["--profile", "p1", "config", "--volumes"]), "data\n");
-    assert_eq!(p.ok(&["config", "--profiles"]), "p1\np2\n");
+    assert_eq!(
+        p.ok(&["--profile", "p1", "config", "--profiles"]),
+        "p1\np2\n"
+    );
     let images = p.ok(&["--profile", "*", "config", "--images"]);
     let mut images: Vec<&str> = images.lines().collect();
     images.sort_unstable();
-    let name = p.json(&[])["name"].as_str().expect("name").to_string();
-    assert_eq!(images, vec!["nginx", "postgres", &format!("{name}-tool")]);
+    let name = p.json(&["--profile", "*"])["name"]
+        .as_str()
+        .expect("name")
+        .to_string();
+    let built = format!("{name}-tool");
+    let mut expected = vec!["nginx", "postgres", built.as_str()];
+    expected.sort_unstable();
+    assert_eq!(images, expected);
 }
 
 #[test]

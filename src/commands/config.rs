@@ -6,7 +6,7 @@ use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::compose::error::Result;
 use crate::compose::load::{self, LoadOptions, Loaded};
 use crate::compose::node::{Node, Value};
-use crate::compose::{emit, gojson, model, normalize};
+use crate::compose::{consistency, emit, gojson, model, normalize};
 use crate::exit::Error;
 
 /// Runs `config` and returns what it prints on standard output.
@@ -19,6 +19,7 @@ pub fn run(
     opts.normalize = !args.no_normalize;
     opts.resolve_paths = !args.no_path_resolution;
     opts.consistency = !args.no_consistency;
+    let opts_consistency = opts.consistency;
     // Like Compose, the listings and the hash see `env_file` unresolved.
     let listing = args.list_services
         || args.volumes
@@ -46,6 +47,9 @@ pub fn run(
     } else if let Some(which) = &args.hash {
         hashes(&project, which)?
     } else {
+        if opts_consistency {
+            consistency::check_container_names(&project.document)?;
+        }
         let decoded = model::Project::from_json(project_json(&project))?;
         if args.images {
             lines(

@@ -99,8 +99,7 @@ pub fn check(dict: &Node, disabled: &Mapping) -> Result<()> {
             }
         }
     }
-    check_cycles(services)?;
-    check_container_names(services)
+    check_cycles(services)
 }
 
 fn check_service(
@@ -146,6 +145,13 @@ fn check_service(
         ));
     }
     for (network, node) in service_networks.into_iter().flatten() {
+        // compose-go moves `x-*` keys of a service's networks into its extensions map, so
+        // the service then refers to a network named `#extensions`: keep that outcome.
+        let network = if network.starts_with("x-") {
+            "#extensions"
+        } else {
+            network.as_str()
+        };
         if !networks.contains(network) {
             return Err(err(
                 name,
@@ -361,7 +367,13 @@ fn search_cycle<'a>(
     Ok(())
 }
 
-fn check_container_names(services: &Mapping) -> Result<()> {
+/// Two services may not share a `container_name` (checked by `config`, as Compose does).
+pub fn check_container_names(dict: &Node) -> Result<()> {
+    let empty = Mapping::new();
+    let services = dict
+        .get("services")
+        .and_then(Node::as_map)
+        .unwrap_or(&empty);
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for (name, s) in services {
         let Some(cn) = s
@@ -520,7 +532,8 @@ mod tests {
     fn duplicate_container_names_are_rejected() {
         let d = doc(serde_json::json!({"services": {
             "a": {"image": "x", "container_name": "c"}, "b": {"image": "x", "container_name": "c"}}}));
-        let e = check(&d, &Mapping::new()).unwrap_err();
+        check(&d, &Mapping::new()).unwrap();
+        let e = check_container_names(&d).unwrap_err();
         assert!(
             e.message
                 .contains("container name \"c\" is already in use by service a")
