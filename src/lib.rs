@@ -8,6 +8,7 @@ pub mod commands;
 pub mod compose;
 pub mod exit;
 pub mod options;
+pub mod ui;
 
 use std::io::Write;
 

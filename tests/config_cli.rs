@@ -288,3 +288,39 @@ fn version_prints_the_crate_version() {
         env!("CARGO_PKG_VERSION")
     );
 }
+
+#[test]
+fn variables_lists_each_variable_with_default_and_alternate_value() {
+    let p = Project::new("vars").file(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx:${TAG:-latest}\n    ports: [\"${PORT:?need a port}:80\"]\n    environment:\n      A: ${A:+set}\n",
+    );
+    let out = p.ok(&["config", "--variables"]);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        ["NAME", "REQUIRED", "DEFAULT", "VALUE", "ALTERNATE", "VALUE"]
+    );
+    assert!(rows.contains(&vec!["TAG", "false", "latest"]), "{out}");
+    assert!(rows.contains(&vec!["PORT", "true"]), "{out}");
+    assert!(rows.contains(&vec!["A", "false", "set"]), "{out}");
+}
+
+#[test]
+fn no_interpolate_keeps_variables_as_written() {
+    let p = Project::new("noint").file(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx:${TAG:-latest}\n    ports: [\"${PORT}:80\"]\n",
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(&p.ok(&["config", "--no-interpolate", "--format", "json"]))
+            .expect("json");
+    assert_eq!(j["services"]["web"]["image"], "nginx:${TAG:-latest}");
+    assert_eq!(
+        j["services"]["web"]["ports"],
+        serde_json::json!(["${PORT}:80"])
+    );
+}

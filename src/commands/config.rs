@@ -6,8 +6,9 @@ use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::compose::error::Result;
 use crate::compose::load::{self, LoadOptions, Loaded};
 use crate::compose::node::{Node, Value};
-use crate::compose::{consistency, emit, gojson, model, normalize};
+use crate::compose::{consistency, emit, gojson, model, normalize, template};
 use crate::exit::Error;
+use crate::ui::table;
 
 /// Runs `config` and returns what it prints on standard output.
 pub fn run(
@@ -33,6 +34,11 @@ pub fn run(
     if args.environment {
         return Ok(environment(&opts));
     }
+    if args.variables {
+        opts.interpolate = false;
+        let loaded = load::load(&opts, warnings)?;
+        return Ok(variables(&loaded.document, args.format));
+    }
     let loaded = load::load(&opts, warnings)?;
     let project = select(loaded, &args.services)?;
 
@@ -46,6 +52,8 @@ pub fn run(
         lines(profiles(&project))
     } else if let Some(which) = &args.hash {
         hashes(&project, which)?
+    } else if args.no_interpolate {
+        raw_model(&project, args.format)
     } else {
         if opts_consistency {
             consistency::check_container_names(&project.document)?;
@@ -64,11 +72,7 @@ pub fn run(
                 ConfigFormat::Json => emit::project_to_json(&decoded)?,
                 ConfigFormat::Yaml => emit::project_to_yaml(&decoded),
             };
-            if args.no_interpolate {
-                text
-            } else {
-                gojson::escape_dollars(&text)
-            }
+            gojson::escape_dollars(&text)
         }
     };
     if args.quiet {
@@ -209,5 +213,79 @@ fn image_or_default(project: &str, name: &str, service: &model::ServiceConfig) -
         format!("{project}-{name}")
     } else {
         service.image.clone()
+    }
+}
+
+/// `config --variables`: every variable the files use, with its default and alternate
+/// value, as a table (or JSON with `--format json`).
+fn variables(doc: &Node, format: ConfigFormat) -> String {
+    let mut found: std::collections::BTreeMap<String, template::Variable> = Default::default();
+    collect_variables(doc, &mut found);
+    match format {
+        ConfigFormat::Json => {
+            let json: serde_json::Map<String, serde_json::Value> = found
+                .into_iter()
+                .map(|(name, v)| {
+                    let value = serde_json::json!({
+                        "Name": v.name,
+                        "DefaultValue": v.default_value,
+                        "PresenceValue": v.presence_value,
+                        "Required": v.required,
+                    });
+                    (name, value)
+                })
+                .collect();
+            format!("{}\n", serde_json::Value::Object(json))
+        }
+        ConfigFormat::Yaml => {
+            let rows: Vec<Vec<String>> = found
+                .into_values()
+                .map(|v| {
+                    vec![
+                        v.name,
+                        v.required.to_string(),
+                        v.default_value,
+                        v.presence_value,
+                    ]
+                })
+                .collect();
+            table::render(
+                &["NAME", "REQUIRED", "DEFAULT VALUE", "ALTERNATE VALUE"],
+                &rows,
+            )
+        }
+    }
+}
+
+fn collect_variables(
+    node: &Node,
+    found: &mut std::collections::BTreeMap<String, template::Variable>,
+) {
+    match &node.value {
+        Value::Str(s) => {
+            for v in template::variables(s) {
+                found.insert(v.name.clone(), v);
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|n| collect_variables(n, found)),
+        Value::Map(m) => m.values().for_each(|n| collect_variables(n, found)),
+        _ => {}
+    }
+}
+
+/// `config --no-interpolate`: Compose cannot build its typed project from a model that
+/// still holds `${...}`, so it prints the untyped model (every service, whatever its
+/// profiles; map keys sorted) and so does hoist.
+fn raw_model(loaded: &Loaded, format: ConfigFormat) -> String {
+    let mut json = project_json(loaded);
+    if let Some(services) = json.get_mut("services").and_then(|s| s.as_object_mut()) {
+        for (name, s) in &loaded.disabled {
+            services.insert(name.clone(), s.to_json());
+        }
+    }
+    let go = model::GoValue::from_json(&json);
+    match format {
+        ConfigFormat::Json => gojson::to_string_indent(&go.to_json()),
+        ConfigFormat::Yaml => emit::to_yaml(&go),
     }
 }

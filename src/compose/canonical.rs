@@ -15,6 +15,12 @@ use super::paths::go_clean;
 /// Rewrites every short syntax of `doc` (a whole compose document) into its long form.
 /// Returns the warnings Compose would print (e.g. deprecated external.name).
 pub fn canonicalize(doc: &mut Node) -> Result<Vec<String>> {
+    canonicalize_with(doc, false)
+}
+
+/// Like [`canonicalize`]; with `keep_unparsable` (interpolation off) a port, volume or
+/// device entry that does not parse (it may still hold `${...}`) is kept as written.
+pub fn canonicalize_with(doc: &mut Node, keep_unparsable: bool) -> Result<Vec<String>> {
     let mark = doc.mark.clone();
     let Some(root) = doc.as_map_mut() else {
         return Err(schema_error("top-level object must be a mapping").at(&mark));
@@ -22,7 +28,7 @@ pub fn canonicalize(doc: &mut Node) -> Result<Vec<String>> {
     let mut warnings = Vec::new();
     for (key, node) in root.iter_mut() {
         match key.as_str() {
-            "services" => canonical_services(node)?,
+            "services" => canonical_services(node, keep_unparsable)?,
             "volumes" | "networks" | "secrets" | "configs" => {
                 canonical_resources(key, node, &mut warnings)?
             }
@@ -250,17 +256,18 @@ fn with_child(node: &mut Node, key: &str, f: impl FnOnce(&mut Node) -> Result<()
 // ---------------------------------------------------------------------------------------------
 // Top-level sections
 
-fn canonical_services(services: &mut Node) -> Result<()> {
+fn canonical_services(services: &mut Node, keep_unparsable: bool) -> Result<()> {
     let Some(services) = services.as_map_mut() else {
         return Ok(());
     };
     for (name, service) in services.iter_mut() {
-        canonical_service(name, service).map_err(|e| e.at(&service.mark).for_service(name))?;
+        canonical_service(name, service, keep_unparsable)
+            .map_err(|e| e.at(&service.mark).for_service(name))?;
     }
     Ok(())
 }
 
-fn canonical_service(name: &str, service: &mut Node) -> Result<()> {
+fn canonical_service(name: &str, service: &mut Node, keep_unparsable: bool) -> Result<()> {
     let Some(fields) = service.as_map_mut() else {
         return Ok(());
     };
@@ -269,7 +276,15 @@ fn canonical_service(name: &str, service: &mut Node) -> Result<()> {
     for (key, node) in fields.iter_mut() {
         let path = format!("{base}.{key}");
         let decode_path = format!("{decode_base}.{key}");
-        canonical_service_field(key, node, &path, &decode_path).map_err(|e| e.at(&node.mark))?;
+        let lenient = keep_unparsable && matches!(key.as_str(), "ports" | "volumes" | "devices");
+        if lenient {
+            lenient_items(node, |item| {
+                canonical_service_field(key, item, &path, &decode_path)
+            });
+        } else {
+            canonical_service_field(key, node, &path, &decode_path)
+                .map_err(|e| e.at(&node.mark))?;
+        }
     }
     Ok(())
 }
@@ -319,6 +334,23 @@ fn canonical_service_field(key: &str, node: &mut Node, path: &str, decode: &str)
         "deploy" => deploy(node),
         _ => Ok(()),
     }
+}
+
+/// Transforms each item of a sequence on its own (as a one-item sequence), keeping the
+/// items that fail as they were.
+fn lenient_items(node: &mut Node, transform: impl Fn(&mut Node) -> Result<()>) {
+    let Some(items) = node.as_seq_mut() else {
+        return;
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in std::mem::take(items) {
+        let mut one = Node::new(Value::Seq(vec![item.clone()]), item.mark.clone());
+        match transform(&mut one) {
+            Ok(()) => out.extend(one.as_seq().cloned().unwrap_or_default()),
+            Err(_) => out.push(item),
+        }
+    }
+    *items = out;
 }
 
 /// `volumes`, `networks`, `secrets`, `configs`: `external: {name}` and list-form labels.

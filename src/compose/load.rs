@@ -336,7 +336,7 @@ fn load_document(
             ));
         }
     }
-    warnings.extend(canonical::canonicalize(&mut dict)?);
+    warnings.extend(canonical::canonicalize_with(&mut dict, !ctx.interpolate)?);
     omit_empty_dns(&mut dict);
     merge::enforce_unicity(&mut dict)?;
     Ok(dict)
@@ -361,7 +361,7 @@ fn load_extends_base(ctx: &FileContext, path: &Path) -> Result<extends::ExtendsB
         merge::apply_reset_paths(&mut dict, &resets);
         dict = merge::merge(dict, doc)?;
         merge::enforce_unicity(&mut dict)?;
-        canonical::canonicalize(&mut dict)?;
+        canonical::canonicalize_with(&mut dict, !ctx.interpolate)?;
         omit_empty_dns(&mut dict);
         merge::enforce_unicity(&mut dict)?;
         last_resets = resets;

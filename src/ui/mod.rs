@@ -1,0 +1,3 @@
+//! What hoist shows people: tables now; progress renderers come with the engine commands.
+
+pub mod table;
