@@ -245,3 +245,69 @@ fn binary_garbage_never_panics() {
     assert_ne!(out.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+/// Real compose files cut short at several points and with bytes flipped: whatever the
+/// damage, hoist answers with a result or an error, never a panic or a hang.
+#[test]
+fn damaged_real_files_never_panic() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/cases");
+    let Ok(cases) = std::fs::read_dir(&corpus) else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "corpus missing at {}",
+            corpus.display()
+        );
+        eprintln!("SKIPPED: no corpus at {}", corpus.display());
+        return;
+    };
+    let mut files: Vec<PathBuf> = cases
+        .flatten()
+        .map(|c| c.path())
+        .filter_map(|dir| {
+            [
+                "compose.yaml",
+                "compose.yml",
+                "docker-compose.yml",
+                "docker-compose.yaml",
+            ]
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file())
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() > 50, "expected the corpus' compose files");
+    let p = Project::new("damaged");
+    let mut runs = 0;
+    for file in &files {
+        let text = std::fs::read(file).expect("read corpus file");
+        let mut variants: Vec<Vec<u8>> = [3, 2, 1]
+            .iter()
+            .map(|d| text[..text.len() * (4 - d) / 4].to_vec())
+            .collect();
+        let mut flipped = text.clone();
+        for i in (7..flipped.len()).step_by(41) {
+            let damage = b"{[:&*!|>'\"%@`-\t";
+            flipped[i] = damage[i % damage.len()];
+        }
+        variants.push(flipped);
+        for v in variants {
+            std::fs::write(p.dir.join("compose.yaml"), &v).expect("write variant");
+            let out = p.hoist(&["config"]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                matches!(out.status.code(), Some(0) | Some(1)),
+                "{}: exit {:?}\n{stderr}",
+                file.display(),
+                out.status.code()
+            );
+            assert!(
+                !stderr.contains("panicked"),
+                "{}:\n{stderr}",
+                file.display()
+            );
+            runs += 1;
+        }
+    }
+    eprintln!("{runs} damaged files loaded without a panic");
+}
