@@ -188,7 +188,13 @@ pub(crate) fn parse_source(source: &ConfigSource, working_dir: &Path) -> Result<
             s
         }
     };
-    let documents = yaml::parse_documents(&text, &name)?;
+    let documents = yaml::parse_documents(&text, &name).map_err(|mut e| {
+        // Compose words YAML errors as `failed to parse FILE: ...`, except non-string keys.
+        if !e.message.starts_with("non-string key") {
+            e.message = format!("failed to parse {name}: {}", e.message);
+        }
+        e
+    })?;
     Ok(ParsedFile { name, documents })
 }
 
@@ -288,9 +294,6 @@ fn load_document(
     included: &[String],
     warnings: &mut Vec<String>,
 ) -> Result<Node> {
-    if doc.is_null() {
-        return Ok(dict);
-    }
     if doc.as_map().is_none() {
         return Err(
             LoadError::new(ErrorKind::Schema, "top-level object must be a mapping")

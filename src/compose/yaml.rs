@@ -31,9 +31,16 @@ use super::node::{Mapping, Mark, Node, Tag, Value, format_go_float};
 /// but every later loader step walks the tree recursively).
 const MAX_DEPTH: usize = 1000;
 
+/// Most nodes a document may expand to through aliases. Compose has no limit (an alias
+/// bomb never finishes loading); real files are orders of magnitude smaller.
+const MAX_EXPANDED_NODES: u64 = 3_000_000;
+
+/// Mappings up to this many keys are checked for duplicates without hashing.
+const SMALL_MAP: usize = 16;
+
 /// How often a `key:<TAB>value` separator is rewritten before giving up (see
 /// [`parse_documents`]).
-const MAX_TAB_FIXES: usize = 10_000;
+const MAX_TAB_FIXES: usize = 1000;
 
 /// Parses every YAML document of `text` (a multi-document file gives several trees).
 /// `file` names the source; it goes into every node's Mark (1-based line and column).
@@ -65,7 +72,7 @@ pub fn parse_documents(text: &str, file: &str) -> Result<Vec<Node>> {
 /// Why a parse attempt stopped.
 enum Failure {
     Load(LoadError),
-    /// saphyr rejects `key:<TAB>value` (yaml.v3 accepts it); the byte offset of the value.
+    /// saphyr rejects `key:<TAB>value` (yaml.v3 accepts it); the char index of the value.
     TabAfterColon(usize),
 }
 
@@ -233,6 +240,11 @@ struct Raw<'a> {
     col: u32,
     /// The subtree holds an alias (always true for an alias).
     has_alias: bool,
+    /// Nesting levels of the subtree once aliases are expanded (saturating; an alias to a
+    /// node still open counts as unbounded).
+    height: u32,
+    /// Nodes yaml.v3 decodes for the subtree once aliases are expanded (saturating).
+    size: u64,
 }
 
 /// One document's raw nodes.
@@ -302,7 +314,7 @@ impl<'a> Builder<'a> {
     }
 
     fn event(&mut self, event: Event<'a>, span: Span) -> Result<()> {
-        self.last_end = span.end.index();
+        let previous_end = std::mem::replace(&mut self.last_end, span.end.index());
         let line = span.start.line();
         let col = span.start.col() + 1;
         match event {
@@ -311,6 +323,10 @@ impl<'a> Builder<'a> {
                     ScalarStyle::Plain => Style::Plain,
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
                     ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
+                };
+                let (line, col) = match style {
+                    Style::Block => self.block_indicator(previous_end, &span),
+                    _ => (line, col),
                 };
                 let tag = RawTag::from_event(tag.as_deref());
                 let id = self.push(Kind::Scalar(text, style), tag, line, col, false);
@@ -333,7 +349,17 @@ impl<'a> Builder<'a> {
                     ));
                 };
                 self.aliases_seen += 1;
+                let t = &self.nodes[target as usize];
+                // A collection gets its height when it closes: 0 means still open (a cycle).
+                let open = matches!(t.kind, Kind::Seq(_) | Kind::Map(_)) && t.height == 0;
+                let (height, size) = if open {
+                    (u32::MAX, 1)
+                } else {
+                    (t.height, t.size.saturating_add(1))
+                };
                 let id = self.push(Kind::Alias { target, name }, RawTag::None, line, col, true);
+                self.nodes[id as usize].height = height;
+                self.nodes[id as usize].size = size;
                 self.attach(id);
             }
             Event::StreamStart
@@ -343,6 +369,24 @@ impl<'a> Builder<'a> {
             | Event::Nothing => {}
         }
         Ok(())
+    }
+
+    /// yaml.v3 places a block scalar at its `|`/`>` indicator; saphyr's span starts at the
+    /// content unless properties come first.
+    fn block_indicator(&mut self, previous_end: usize, span: &Span) -> (usize, usize) {
+        let content = (span.start.line(), span.start.col() + 1);
+        let start = self.cursor.byte_at(self.text, span.start.index());
+        if matches!(self.text.as_bytes().get(start), Some(b'&' | b'!')) {
+            return content;
+        }
+        let from = self.cursor.byte_at(self.text, previous_end).min(start);
+        let Some(at) = self.text[from..start].find(['|', '>']).map(|n| from + n) else {
+            return content;
+        };
+        let line_start = self.text[..at].rfind('\n').map_or(0, |n| n + 1);
+        let col = self.text[line_start..at].chars().count() + 1;
+        let lines_between = self.text[at..start].bytes().filter(|&b| b == b'\n').count();
+        (content.0.saturating_sub(lines_between).max(1), col)
     }
 
     fn push(
@@ -360,6 +404,8 @@ impl<'a> Builder<'a> {
             line: line as u32,
             col: col as u32,
             has_alias,
+            height: 0,
+            size: 1,
         });
         id
     }
@@ -407,7 +453,22 @@ impl<'a> Builder<'a> {
 
     fn close(&mut self) {
         if let Some(open) = self.open.pop() {
-            self.nodes[open.id as usize].has_alias = self.aliases_seen > open.aliases_before;
+            let node = &self.nodes[open.id as usize];
+            let children = match &node.kind {
+                Kind::Seq(items) | Kind::Map(items) => items.as_slice(),
+                Kind::Scalar(..) | Kind::Alias { .. } => &[],
+            };
+            let (mut deepest, mut size) = (0u32, 1u64);
+            for &child in children {
+                let child = &self.nodes[child as usize];
+                deepest = deepest.max(child.height);
+                size = size.saturating_add(child.size);
+            }
+            let node = &mut self.nodes[open.id as usize];
+            node.height = deepest.saturating_add(1);
+            // compose-go drops a `!reset` node before yaml.v3 decodes anything in it.
+            node.size = if node.tag == RawTag::Reset { 1 } else { size };
+            node.has_alias = self.aliases_seen > open.aliases_before;
         }
     }
 
@@ -457,12 +518,14 @@ impl<'a> Builder<'a> {
             return Ok(());
         }
         let line = line_of_byte(self.text, at_byte);
+        let line_start = self.text[..at_byte].rfind('\n').map_or(0, |n| n + 1);
+        let col = self.text[line_start..at_byte].chars().count() + 1;
         Err(yaml_error(
             scanner_message(
                 line,
                 "did not find expected alphabetic or numeric character",
             ),
-            &self.mark(line, 0),
+            &self.mark(line, col),
         ))
     }
 
@@ -626,7 +689,8 @@ fn anchor_len(s: &str) -> usize {
         .unwrap_or(s.len())
 }
 
-/// Converts saphyr's char indexes to byte offsets, cheaply for increasing positions.
+/// Converts saphyr's char indexes to byte offsets, cheaply for nearby positions (events
+/// come in document order).
 struct CharCursor {
     ascii: bool,
     chars: usize,
@@ -646,9 +710,12 @@ impl CharCursor {
         if self.ascii {
             return char_idx.min(text.len());
         }
-        if char_idx < self.chars {
-            self.chars = 0;
-            self.bytes = 0;
+        for c in text[..self.bytes].chars().rev() {
+            if self.chars <= char_idx {
+                break;
+            }
+            self.bytes -= c.len_utf8();
+            self.chars -= 1;
         }
         for c in text[self.bytes..].chars() {
             if self.chars >= char_idx {
@@ -690,11 +757,15 @@ impl Doc<'_> {
         }
     }
 
-    /// A `<<` key: plain, untagged (or `!!merge`).
+    /// A `<<` key: plain and untagged, or tagged `!!merge`.
     fn is_merge_key(&self, id: Id) -> bool {
         let raw = self.raw(id);
-        matches!(&raw.kind, Kind::Scalar(text, Style::Plain) if text == "<<")
-            && matches!(raw.tag, RawTag::None | RawTag::Merge)
+        match &raw.kind {
+            Kind::Scalar(text, style) if text == "<<" => {
+                raw.tag == RawTag::Merge || (raw.tag == RawTag::None && *style == Style::Plain)
+            }
+            _ => false,
+        }
     }
 
     fn mark(&self, id: Id, file: &Arc<str>) -> Mark {
@@ -723,7 +794,39 @@ fn excessive_aliasing(file: &Arc<str>) -> LoadError {
     .in_file(file)
 }
 
+/// Documents nested deeper than this are walked on a thread with a large stack: the walks
+/// recurse once per level and unoptimized builds use several KiB per level.
+const INLINE_HEIGHT: u32 = 64;
+
+/// Stack for walking documents up to MAX_DEPTH levels (reserved, not committed, memory).
+const DEEP_STACK: usize = 64 << 20;
+
 fn decode_document(doc: &Doc<'_>, file: &Arc<str>) -> Result<Node> {
+    // Known before expanding anything: alias bombs stop here.
+    if doc.raw(doc.root).size > MAX_EXPANDED_NODES {
+        return Err(excessive_aliasing(file));
+    }
+    if doc.raw(doc.root).height <= INLINE_HEIGHT {
+        return walk_document(doc, file);
+    }
+    std::thread::scope(|scope| {
+        let walker = std::thread::Builder::new()
+            .name("yaml-deep".into())
+            .stack_size(DEEP_STACK)
+            .spawn_scoped(scope, || walk_document(doc, file));
+        match walker.map(|handle| handle.join()) {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(e) => Err(LoadError::new(
+                ErrorKind::Yaml,
+                format!("yaml: document too deeply nested: {e}"),
+            )
+            .in_file(file)),
+        }
+    })
+}
+
+fn walk_document(doc: &Doc<'_>, file: &Arc<str>) -> Result<Node> {
     Checker::new(doc, file).run()?;
     Decoder::new(doc, file).run()
 }
@@ -736,15 +839,15 @@ fn decode_document(doc: &Doc<'_>, file: &Arc<str>) -> Result<Node> {
 struct Checker<'d, 'a> {
     doc: &'d Doc<'a>,
     file: &'d Arc<str>,
-    /// tree.Path of the current node, with compose-go's `.<<` removal applied.
-    path: String,
+    /// Where the walk is (keys and indexes); its compose-go path string is only built at
+    /// aliases, where the cycle check needs it.
+    path: Vec<PathSeg>,
     /// Content already walked once: compose-go has removed its `!reset` children.
     visited: Vec<bool>,
-    walking: Vec<bool>,
+    /// How many times each node is being walked right now (aliases re-enter anchors).
+    walking: Vec<u8>,
     cycles: CycleIndex,
     visits: usize,
-    expanded: usize,
-    alias_depth: usize,
     depth: usize,
 }
 
@@ -754,13 +857,11 @@ impl<'d, 'a> Checker<'d, 'a> {
         Checker {
             doc,
             file,
-            path: String::new(),
+            path: Vec::new(),
             visited: vec![false; n],
-            walking: vec![false; n],
+            walking: vec![0; n],
             cycles: CycleIndex::default(),
             visits: 0,
-            expanded: 0,
-            alias_depth: 0,
             depth: 0,
         }
     }
@@ -769,15 +870,10 @@ impl<'d, 'a> Checker<'d, 'a> {
         self.visit(self.doc.root)
     }
 
-    /// compose-go's walk has no alias limit (it never ends on an alias bomb); stop where
-    /// yaml.v3's own limit would certainly have stopped the decode that follows.
+    /// A backstop: the expanded size was checked before, the walk stays below it.
     fn count(&mut self) -> Result<()> {
         self.visits += 1;
-        if self.alias_depth > 0 {
-            self.expanded += 1;
-        }
-        let nodes = self.doc.nodes.len();
-        if self.expanded > 400_000.max(nodes / 9) || self.visits > 4_400_000.max(2 * nodes) {
+        if self.visits as u64 > 2 * MAX_EXPANDED_NODES {
             return Err(excessive_aliasing(self.file));
         }
         Ok(())
@@ -785,37 +881,45 @@ impl<'d, 'a> Checker<'d, 'a> {
 
     fn visit(&mut self, id: Id) -> Result<()> {
         self.count()?;
-        if self.depth >= MAX_DEPTH {
-            let mark = self.doc.mark(id, self.file);
-            return Err(yaml_error(
-                format!("yaml: exceeded max depth of {MAX_DEPTH}"),
-                &mark,
-            ));
-        }
         let doc = self.doc;
         let raw = doc.raw(id);
         if raw.tag.compose().is_some() {
             return Ok(());
         }
-        self.depth += 1;
-        let result = match &raw.kind {
+        match &raw.kind {
             Kind::Scalar(..) => Ok(()),
             Kind::Alias { target, name } => self.alias(id, *target, name),
-            Kind::Seq(items) => self.sequence(id, items),
-            Kind::Map(items) => self.mapping(id, items),
-        };
-        self.depth -= 1;
-        result
+            Kind::Seq(items) => {
+                self.descend(id)?;
+                let result = self.sequence(id, items);
+                self.depth -= 1;
+                result
+            }
+            Kind::Map(items) => {
+                self.descend(id)?;
+                let result = self.mapping(id, items);
+                self.depth -= 1;
+                result
+            }
+        }
+    }
+
+    fn descend(&mut self, id: Id) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let mark = self.doc.mark(id, self.file);
+            let message = format!("yaml: exceeded max depth of {MAX_DEPTH}");
+            return Err(yaml_error(message, &mark));
+        }
+        Ok(())
     }
 
     fn alias(&mut self, id: Id, target: Id, name: &str) -> Result<()> {
-        if let Some(previous) = self.cycles.check(target, &self.path) {
+        let path = self.path_string();
+        if let Some(previous) = self.cycles.check(target, &path) {
             let mark = self.doc.mark(id, self.file);
             return Err(yaml_error(
-                format!(
-                    "cycle detected: node at path {} references node at path {previous}",
-                    self.path
-                ),
+                format!("cycle detected: node at path {path} references node at path {previous}"),
                 &mark,
             ));
         }
@@ -827,18 +931,16 @@ impl<'d, 'a> Checker<'d, 'a> {
             // Walking it again could not find anything new.
             return Ok(());
         }
-        if self.walking[target as usize] {
-            // compose-go recurses forever here; yaml.v3 would say this.
+        if self.walking[target as usize] >= 2 {
+            // compose-go's path check fires on the first re-entry or never: then it
+            // recurses forever. yaml.v3 would say this.
             let mark = self.doc.mark(id, self.file);
             return Err(yaml_error(
                 format!("yaml: anchor '{name}' value contains itself"),
                 &mark,
             ));
         }
-        self.alias_depth += 1;
-        let result = self.visit(target);
-        self.alias_depth -= 1;
-        result
+        self.visit(target)
     }
 
     fn sequence(&mut self, id: Id, items: &[Id]) -> Result<()> {
@@ -848,9 +950,9 @@ impl<'d, 'a> Checker<'d, 'a> {
             if consumed && self.doc.is_reset(item) {
                 continue;
             }
-            let saved = self.push_path(&index.to_string());
+            self.path.push(PathSeg::Index(index));
             self.visit(item)?;
-            self.path.truncate(saved);
+            self.path.pop();
             index += 1;
         }
         self.leave(id);
@@ -866,64 +968,78 @@ impl<'d, 'a> Checker<'d, 'a> {
             if consumed && self.doc.is_reset(pair[1]) {
                 continue;
             }
-            let saved = self.push_path(self.doc.key_value(pair[0]));
+            self.path.push(PathSeg::Key(pair[0]));
             self.visit(pair[1])?;
-            self.path.truncate(saved);
+            self.path.pop();
         }
         self.leave(id);
         Ok(())
     }
 
     fn enter(&mut self, id: Id) -> bool {
-        self.walking[id as usize] = true;
+        self.walking[id as usize] += 1;
         self.visited[id as usize]
     }
 
     fn leave(&mut self, id: Id) {
-        self.walking[id as usize] = false;
+        self.walking[id as usize] -= 1;
         self.visited[id as usize] = true;
     }
 
     /// `line N: mapping key "k" already defined at line M`, keyed on the raw key text.
     fn check_duplicates(&self, items: &[Id]) -> Result<()> {
-        let mut seen: HashMap<&str, u32> = HashMap::with_capacity(items.len() / 2);
-        for &key in items.iter().step_by(2) {
-            let raw = self.doc.raw(key);
-            let text = self.doc.key_value(key);
-            if let Some(first) = seen.get(text) {
-                let mark = self.doc.mark(key, self.file);
-                return Err(yaml_error(
-                    format!(
-                        "line {}: mapping key {} already defined at line {first}",
-                        raw.line,
-                        go_quote(text)
-                    ),
-                    &mark,
-                ));
-            }
-            seen.insert(text, raw.line);
-        }
-        Ok(())
+        let doc = self.doc;
+        let keys = || items.iter().step_by(2).copied();
+        let duplicate = if items.len() <= 2 * SMALL_MAP {
+            keys().enumerate().find_map(|(i, key)| {
+                let text = doc.key_value(key);
+                keys()
+                    .take(i)
+                    .find(|&k| doc.key_value(k) == text)
+                    .map(|first| (first, key))
+            })
+        } else {
+            let mut seen: HashMap<&str, Id> = HashMap::with_capacity(items.len() / 2);
+            keys().find_map(|key| match seen.entry(doc.key_value(key)) {
+                std::collections::hash_map::Entry::Occupied(first) => Some((*first.get(), key)),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(key);
+                    None
+                }
+            })
+        };
+        let Some((first, key)) = duplicate else {
+            return Ok(());
+        };
+        let message = format!(
+            "line {}: mapping key {} already defined at line {}",
+            doc.raw(key).line,
+            go_quote(doc.key_value(key)),
+            doc.raw(first).line
+        );
+        Err(yaml_error(message, &doc.mark(key, self.file)))
     }
 
-    /// `tree.Path.Next`, then compose-go's removal of the first `.<<`. Returns the length to
-    /// truncate back to.
-    fn push_path(&mut self, part: &str) -> usize {
-        let old = self.path.len();
-        if self.path.is_empty() {
-            self.path.push_str(part);
-        } else {
-            self.path.push('.');
-            if part.contains('.') {
-                self.path.push_str(&part.replace('.', "\u{1F47B}"));
-            } else {
-                self.path.push_str(part);
+    /// compose-go's `tree.Path` string at the current node: each level appends `.key` (the
+    /// key's raw text) or `.index`, then drops the first `.<<` (how compose-go folds merge
+    /// keys into their parent's path).
+    fn path_string(&self) -> String {
+        let mut path = String::new();
+        for seg in &self.path {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            match seg {
+                PathSeg::Key(key) => path.push_str(self.doc.key_value(*key)),
+                PathSeg::Index(i) => {
+                    let _ = write!(path, "{i}");
+                }
+            }
+            if let Some(at) = path.find(".<<") {
+                path.replace_range(at..at + 3, "");
             }
         }
-        if let Some(at) = self.path[old..].find(".<<") {
-            self.path.replace_range(old + at..old + at + 3, "");
-        }
-        old
+        path
     }
 }
 
@@ -1000,6 +1116,11 @@ const PLAIN: Ctx = Ctx {
     tags: false,
 };
 
+/// A position compose-go's walk never reached: its aliases are still aliases for yaml.v3.
+fn is_unwalked(ctx: Ctx) -> bool {
+    !ctx.strip && !ctx.tags
+}
+
 /// A decoded mapping key (yaml.v3 keys are typed).
 enum Key {
     Str(String),
@@ -1009,7 +1130,7 @@ enum Key {
     Bool(bool),
     Null,
     Time(GoTime),
-    Collection(Value),
+    Collection(Box<Value>),
 }
 
 /// A key as Go compares interface values (for merge bookkeeping).
@@ -1117,7 +1238,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
         yaml_error(format!("yaml: {message}"), &self.mark(id))
     }
 
-    /// One yaml.v3 `unmarshal` call, with its alias-ratio limit.
+    /// One yaml.v3 `unmarshal` call, with its alias-ratio limit. compose-go's walk replaced
+    /// every alias it visited by its target, so only the aliases it skipped (under
+    /// `!reset`/`!override`) and alias keys count as aliases here.
     fn count(&mut self) -> Result<()> {
         self.decodes += 1;
         if self.alias_depth > 0 {
@@ -1132,70 +1255,87 @@ impl<'d, 'a> Decoder<'d, 'a> {
         Ok(())
     }
 
+    // The functions from `node` down to `entry` recurse once per nesting level: they keep
+    // their frames small (rare branches live in separate functions) so that MAX_DEPTH
+    // levels fit in a 2 MiB thread stack even in unoptimized builds.
+
     fn node(&mut self, id: Id, ctx: Ctx) -> Result<Node> {
+        let raw = self.doc.raw(id);
+        if let Kind::Alias { target, .. } = raw.kind {
+            return self.alias_node(id, target, ctx);
+        }
         self.count()?;
-        let doc = self.doc;
-        let raw = doc.raw(id);
-        if let Kind::Alias { target, name } = raw.kind {
-            return self.alias(id, target, name, |this| {
-                this.node(
-                    target,
-                    Ctx {
-                        strip: true,
-                        tags: ctx.tags,
-                    },
-                )
-            });
-        }
-        if self.depth >= MAX_DEPTH {
-            return Err(self.fail(id, format_args!("exceeded max depth of {MAX_DEPTH}")));
-        }
         let tag = raw.tag.compose();
-        let inner = if tag.is_some() { PLAIN } else { ctx };
-        self.depth += 1;
-        let value = if tag == Some(Tag::Reset) && ctx.tags {
+        let value = match tag {
+            None => self.content(id, ctx)?,
             // compose-go drops this node before decoding: its content can't fail.
-            Ok(self.lenient(id, inner))
-        } else {
-            self.content(id, inner)
+            Some(Tag::Reset) if ctx.tags => self.lenient(id),
+            Some(_) => self.content(id, PLAIN)?,
         };
-        self.depth -= 1;
         Ok(Node {
-            value: value?,
+            value,
             mark: self.mark(id),
             tag: if ctx.tags { tag } else { None },
         })
     }
 
-    /// Expands an alias node with `expand`, guarding against self-containing anchors.
-    fn alias<T>(
-        &mut self,
-        id: Id,
-        _target: Id,
-        name: &str,
-        expand: impl FnOnce(&mut Self) -> Result<T>,
-    ) -> Result<T> {
-        if self.expanding[id as usize] {
-            return Err(self.fail(id, format_args!("anchor '{name}' value contains itself")));
+    fn alias_node(&mut self, id: Id, target: Id, ctx: Ctx) -> Result<Node> {
+        let remaining = is_unwalked(ctx);
+        if remaining {
+            self.count()?;
         }
-        self.expanding[id as usize] = true;
-        self.alias_depth += 1;
-        let result = expand(self);
-        self.alias_depth -= 1;
-        self.expanding[id as usize] = false;
+        self.begin_alias(id, remaining)?;
+        let inner = Ctx {
+            strip: true,
+            tags: ctx.tags,
+        };
+        let result = self.node(target, inner);
+        self.end_alias(id, remaining);
         result
     }
 
-    /// Decodes content compose-go never decodes, without letting it fail or count.
-    fn lenient(&mut self, id: Id, ctx: Ctx) -> Value {
+    /// yaml.v3's guard against an anchor that contains an alias to itself (aliases
+    /// compose-go's walk replaced cannot loop: the walk checked them).
+    fn begin_alias(&mut self, id: Id, counted: bool) -> Result<()> {
+        if self.expanding[id as usize] {
+            return Err(self.contains_itself(id));
+        }
+        self.expanding[id as usize] = true;
+        if counted {
+            self.alias_depth += 1;
+        }
+        Ok(())
+    }
+
+    fn end_alias(&mut self, id: Id, counted: bool) {
+        if counted {
+            self.alias_depth -= 1;
+        }
+        self.expanding[id as usize] = false;
+    }
+
+    #[cold]
+    fn contains_itself(&self, id: Id) -> LoadError {
+        let name = self.doc.key_value(id);
+        self.fail(id, format_args!("anchor '{name}' value contains itself"))
+    }
+
+    /// Decodes content compose-go never decodes, without letting it fail or count (nor
+    /// expand aliases: the size limit does not cover this content).
+    #[cold]
+    fn lenient(&mut self, id: Id) -> Value {
+        if self.doc.raw(id).has_alias {
+            return Value::Null;
+        }
         let saved = (
             self.decodes,
             self.aliased,
             self.terrors.len(),
             self.non_string.is_some(),
             self.path.len(),
+            self.depth,
         );
-        let value = self.content(id, ctx).unwrap_or(Value::Null);
+        let value = self.content(id, PLAIN).unwrap_or(Value::Null);
         self.decodes = saved.0;
         self.aliased = saved.1;
         self.terrors.truncate(saved.2);
@@ -1203,22 +1343,45 @@ impl<'d, 'a> Decoder<'d, 'a> {
             self.non_string = None;
         }
         self.path.truncate(saved.4);
+        self.depth = saved.5;
         value
     }
 
     fn content(&mut self, id: Id, ctx: Ctx) -> Result<Value> {
         let doc = self.doc;
         match &doc.raw(id).kind {
-            Kind::Scalar(..) => Ok(self.scalar(id)?.into_value()),
-            Kind::Seq(items) => self.sequence(items, ctx),
+            Kind::Scalar(..) => self.scalar_value(id),
+            Kind::Seq(items) => {
+                self.descend(id)?;
+                let result = self.sequence(items, ctx);
+                self.depth -= 1;
+                result
+            }
             Kind::Map(_) => {
-                let mut out = Mapping::new();
-                let string_keys = self.is_string_map(id);
-                self.mapping_into(id, ctx, &mut out, None, string_keys)?;
-                Ok(Value::Map(out))
+                self.descend(id)?;
+                let result = self.mapping(id, ctx);
+                self.depth -= 1;
+                result
             }
             Kind::Alias { .. } => Ok(Value::Null),
         }
+    }
+
+    fn descend(&mut self, id: Id) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.too_deep(id));
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn too_deep(&self, id: Id) -> LoadError {
+        self.fail(id, format_args!("exceeded max depth of {MAX_DEPTH}"))
+    }
+
+    fn scalar_value(&self, id: Id) -> Result<Value> {
+        Ok(self.scalar(id)?.into_value())
     }
 
     fn scalar(&self, id: Id) -> Result<Resolved<'d>> {
@@ -1246,6 +1409,13 @@ impl<'d, 'a> Decoder<'d, 'a> {
             }
         }
         Ok(Value::Seq(out))
+    }
+
+    fn mapping(&mut self, id: Id, ctx: Ctx) -> Result<Value> {
+        let mut out = Mapping::new();
+        let string_keys = self.is_string_map(id);
+        self.mapping_into(id, ctx, &mut out, None, string_keys)?;
+        Ok(Value::Map(out))
     }
 
     /// yaml.v3 builds a `map[string]interface{}` when every key is tagged `!!str` (or is a
@@ -1281,58 +1451,87 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let Kind::Map(items) = &doc.raw(id).kind else {
             return Ok(());
         };
-        if self.duplicate_keys(items) {
+        if self.duplicate_keys(items, ctx) {
             return Ok(());
         }
         let mut merge = None;
         for pair in items.chunks_exact(2) {
             let (key, value) = (pair[0], pair[1]);
-            let reset = doc.is_reset(value);
-            let merge_key = doc.is_merge_key(key);
-            if reset && (ctx.strip || (ctx.tags && merge_key)) {
-                continue;
-            }
-            if merge_key {
-                merge = Some(value);
-                continue;
-            }
-            if reset && ctx.tags {
-                // compose-go records the path and drops the entry; keep it as a marker.
-                let name = doc.key_value(key).to_string();
-                if merged.is_none() || !out.contains_key(&name) {
-                    let node = self.node(value, ctx)?;
-                    out.insert(name, node);
+            if doc.is_merge_key(key) {
+                // The last `<<` wins; compose-go removed one whose value it resets.
+                if !(doc.is_reset(value) && (ctx.strip || ctx.tags)) {
+                    merge = Some(value);
                 }
                 continue;
             }
-            let Some(decoded) = self.key(key, string_keys)? else {
-                continue;
-            };
-            if let Key::Collection(v) = &decoded {
-                let shown = go_syntax_value(v, true);
-                return Err(self.fail(key, format_args!("invalid map key: {shown}")));
-            }
-            if let (Some(set), Some(kid)) = (merged.as_deref_mut(), decoded.id()) {
-                if !set.insert(kid) {
-                    continue;
-                }
-            }
-            match decoded {
-                Key::Str(name) => {
-                    self.path.push(PathSeg::Key(key));
-                    let node = self.node(value, ctx);
-                    self.path.pop();
-                    out.insert(name, node?);
-                }
-                other => {
-                    self.note_non_string(key, &other);
-                    self.node(value, ctx)?;
-                }
-            }
+            self.entry(key, value, ctx, out, merged.as_deref_mut(), string_keys)?;
         }
         if let Some(merge) = merge {
             self.merge(id, merge, ctx, out, merged, string_keys)?;
         }
+        Ok(())
+    }
+
+    fn entry(
+        &mut self,
+        key: Id,
+        value: Id,
+        ctx: Ctx,
+        out: &mut Mapping,
+        merged: Option<&mut HashSet<KeyId>>,
+        string_keys: bool,
+    ) -> Result<()> {
+        if self.doc.is_reset(value) && (ctx.strip || ctx.tags) {
+            if ctx.strip {
+                return Ok(());
+            }
+            return self.reset_entry(key, value, ctx, out, merged.is_some());
+        }
+        let Some(decoded) = self.key(key, string_keys)? else {
+            return Ok(());
+        };
+        if let (Some(set), Some(id)) = (merged, decoded.id()) {
+            if !set.insert(id) {
+                return Ok(());
+            }
+        }
+        let Key::Str(name) = decoded else {
+            return self.non_string_entry(key, value, decoded, ctx);
+        };
+        self.path.push(PathSeg::Key(key));
+        let node = self.node(value, ctx);
+        self.path.pop();
+        out.insert(name, node?);
+        Ok(())
+    }
+
+    /// compose-go records a reset entry's path and drops it; it stays here as a marker.
+    #[cold]
+    fn reset_entry(
+        &mut self,
+        key: Id,
+        value: Id,
+        ctx: Ctx,
+        out: &mut Mapping,
+        merging: bool,
+    ) -> Result<()> {
+        let name = self.doc.key_value(key).to_string();
+        if !merging || !out.contains_key(&name) {
+            let node = self.node(value, ctx)?;
+            out.insert(name, node);
+        }
+        Ok(())
+    }
+
+    /// A key compose-go rejects (reported once YAML decoding succeeds) or yaml.v3 rejects.
+    #[cold]
+    fn non_string_entry(&mut self, key: Id, value: Id, decoded: Key, ctx: Ctx) -> Result<()> {
+        if let Key::Collection(v) = &decoded {
+            let shown = go_syntax_value(v, true);
+            return Err(self.fail(key, format_args!("invalid map key: {shown}")));
+        }
+        self.note_non_string(key, &decoded);
+        self.node(value, ctx)?;
         Ok(())
     }
 
@@ -1370,26 +1569,35 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     /// yaml.v3's unique-keys check: every pair of keys with the same kind and text is a type
-    /// error (the mapping is then left out).
-    fn duplicate_keys(&mut self, items: &[Id]) -> bool {
+    /// error (the mapping is then left out). compose-go's walk already rejected duplicates
+    /// (of any kind) wherever it went, so only content it skipped can have any.
+    fn duplicate_keys(&mut self, items: &[Id], ctx: Ctx) -> bool {
+        if !is_unwalked(ctx) {
+            return false;
+        }
         let doc = self.doc;
-        let keys: Vec<Id> = items.iter().step_by(2).copied().collect();
         let kind = |id: Id| match doc.raw(id).kind {
             Kind::Scalar(..) => 0u8,
             Kind::Alias { .. } => 1,
             Kind::Seq(_) => 2,
             Kind::Map(_) => 3,
         };
-        let mut seen = HashSet::with_capacity(keys.len());
-        if keys
-            .iter()
-            .all(|&k| seen.insert((kind(k), doc.key_value(k))))
-        {
+        let same = |a: Id, b: Id| kind(a) == kind(b) && doc.key_value(a) == doc.key_value(b);
+        let keys: Vec<Id> = items.iter().step_by(2).copied().collect();
+        let any = if keys.len() <= SMALL_MAP {
+            (0..keys.len()).any(|i| keys[..i].iter().any(|&k| same(k, keys[i])))
+        } else {
+            let mut seen = HashSet::with_capacity(keys.len());
+            !keys
+                .iter()
+                .all(|&k| seen.insert((kind(k), doc.key_value(k))))
+        };
+        if !any {
             return false;
         }
         for (i, &first) in keys.iter().enumerate() {
             for &second in &keys[i + 1..] {
-                if kind(first) == kind(second) && doc.key_value(first) == doc.key_value(second) {
+                if same(first, second) {
                     let message = format!(
                         "line {}: mapping key {} already defined at line {}",
                         doc.raw(second).line,
@@ -1409,9 +1617,12 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let doc = self.doc;
         let raw = doc.raw(id);
         match &raw.kind {
-            Kind::Alias { target, name } => {
-                let target = *target;
-                self.alias(id, target, name, |this| this.key(target, string_keys))
+            Kind::Alias { target, .. } => {
+                // compose-go's walk leaves alias keys in place.
+                self.begin_alias(id, true)?;
+                let result = self.key(*target, string_keys);
+                self.end_alias(id, true);
+                result
             }
             Kind::Scalar(text, _) => {
                 let resolved = self.scalar(id)?;
@@ -1434,7 +1645,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     return Ok(None);
                 }
                 let value = self.content(id, PLAIN)?;
-                Ok(Some(Key::Collection(value)))
+                Ok(Some(Key::Collection(Box::new(value))))
             }
         }
     }
@@ -1457,7 +1668,24 @@ impl<'d, 'a> Decoder<'d, 'a> {
         Ok(keys)
     }
 
+    /// Applies a merge key's value (nested merges count as nesting: alias chains of merges
+    /// recurse).
     fn merge(
+        &mut self,
+        parent: Id,
+        merge: Id,
+        ctx: Ctx,
+        out: &mut Mapping,
+        merged: Option<&mut HashSet<KeyId>>,
+        string_keys: bool,
+    ) -> Result<()> {
+        self.descend(merge)?;
+        let result = self.merge_values(parent, merge, ctx, out, merged, string_keys);
+        self.depth -= 1;
+        result
+    }
+
+    fn merge_values(
         &mut self,
         parent: Id,
         merge: Id,
@@ -1491,11 +1719,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 };
                 self.mapping_into(merge, inner, out, Some(set), string_keys)
             }
-            Kind::Alias { target, name } => {
+            Kind::Alias { target, .. } => {
                 if !matches!(doc.raw(*target).kind, Kind::Map(_)) {
                     return Err(want_map(self, merge));
                 }
-                self.merge_alias(merge, *target, name, ctx.tags, out, set, string_keys)
+                self.merge_alias(merge, *target, ctx, out, set, string_keys)
             }
             Kind::Seq(items) => {
                 // compose-go walks these maps with paths like `x.0.key`: their tags match
@@ -1510,11 +1738,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
                         continue;
                     }
                     match &doc.raw(item).kind {
-                        Kind::Alias { target, name } => {
+                        Kind::Alias { target, .. } => {
                             if !matches!(doc.raw(*target).kind, Kind::Map(_)) {
                                 return Err(want_map(self, item));
                             }
-                            self.merge_alias(item, *target, name, false, out, set, string_keys)?;
+                            self.merge_alias(item, *target, item_ctx, out, set, string_keys)?;
                         }
                         Kind::Map(_) => {
                             self.count()?;
@@ -1534,27 +1762,33 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn merge_alias(
         &mut self,
         alias: Id,
         target: Id,
-        name: &str,
-        tags: bool,
+        ctx: Ctx,
         out: &mut Mapping,
         set: &mut HashSet<KeyId>,
         string_keys: bool,
     ) -> Result<()> {
-        self.count()?;
+        let remaining = is_unwalked(ctx);
+        if remaining {
+            self.count()?;
+        }
         let inner = if self.doc.raw(target).tag.compose().is_some() {
             PLAIN
         } else {
-            Ctx { strip: true, tags }
+            Ctx {
+                strip: true,
+                tags: ctx.tags,
+            }
         };
-        self.alias(alias, target, name, |this| {
-            this.count()?;
-            this.mapping_into(target, inner, out, Some(set), string_keys)
-        })
+        self.begin_alias(alias, remaining)?;
+        let result = self
+            .count()
+            .and_then(|()| self.mapping_into(target, inner, out, Some(set), string_keys));
+        self.end_alias(alias, remaining);
+        result
     }
 }
 
@@ -1862,7 +2096,7 @@ fn go_underscores_ok(s: &str) -> bool {
         && b[i] == b'0'
         && matches!(b[i + 1].to_ascii_lowercase(), b'b' | b'o' | b'x')
     {
-        hex = b[i + 1].to_ascii_lowercase() == b'x';
+        hex = b[i + 1].eq_ignore_ascii_case(&b'x');
         i += 2;
         saw = b'0';
     }
@@ -2181,64 +2415,897 @@ fn go_syntax_value(value: &Value, top: bool) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    #[ignore]
-    fn dump_dir() {
-        let dir = std::env::var("YAML_DUMP_DIR").unwrap();
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        for f in files {
-            if f.extension().is_none_or(|e| e != "yaml") {
-                continue;
+    fn parse(text: &str) -> Result<Vec<Node>> {
+        parse_documents(text, "/p/compose.yaml")
+    }
+
+    /// The single document of `text`.
+    fn doc(text: &str) -> Node {
+        let mut docs = parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        assert_eq!(docs.len(), 1, "{text:?}");
+        docs.remove(0)
+    }
+
+    fn json(text: &str) -> serde_json::Value {
+        doc(text).to_json()
+    }
+
+    /// The value of `v` in `v: <scalar>`.
+    fn scalar(text: &str) -> Value {
+        doc(&format!("v: {text}\n")).get("v").unwrap().value.clone()
+    }
+
+    fn error(text: &str) -> LoadError {
+        match parse(text) {
+            Ok(docs) => {
+                let mut shown = format!("{:?}", docs.iter().map(Node::to_json).collect::<Vec<_>>());
+                shown.truncate(300);
+                panic!("{text:?} parsed: {shown}")
             }
-            let text = std::fs::read_to_string(&f).unwrap();
-            let name = f.file_name().unwrap().to_string_lossy().to_string();
-            match parse_documents(&text, &name) {
-                Ok(docs) => {
-                    fn drop_reset(n: &Node) -> serde_json::Value {
-                        match &n.value {
-                            Value::Seq(v) => serde_json::Value::Array(
-                                v.iter()
-                                    .filter(|c| c.tag != Some(Tag::Reset))
-                                    .map(drop_reset)
-                                    .collect(),
-                            ),
-                            Value::Map(m) => serde_json::Value::Object(
-                                m.iter()
-                                    .filter(|(_, c)| c.tag != Some(Tag::Reset))
-                                    .map(|(k, c)| (k.clone(), drop_reset(c)))
-                                    .collect(),
-                            ),
-                            _ => n.to_json(),
-                        }
-                    }
-                    let j: Vec<_> = docs
-                        .iter()
-                        .map(|d| {
-                            let mut v = drop_reset(d);
-                            if let Some(o) = v.as_object_mut() {
-                                o.remove("services");
-                                for k in ["x-t", "x-u"] {
-                                    if let Some(x) = o.get(k).cloned() {
-                                        o.clear();
-                                        o.insert(k.into(), x);
-                                    }
-                                }
-                            }
-                            v
-                        })
-                        .collect();
-                    println!("== {name}: OK {}", serde_json::to_string(&j).unwrap());
-                }
-                Err(e) => println!(
-                    "== {name}: ERR {} @ {:?}",
-                    e.message,
-                    e.mark.map(|m| (m.line, m.column))
-                ),
-            }
+            Err(e) => e,
         }
+    }
+
+    fn message(text: &str) -> String {
+        error(text).message
+    }
+
+    fn str_value(s: &str) -> Value {
+        Value::Str(s.to_string())
+    }
+
+    #[test]
+    fn null_spellings_resolve_to_null() {
+        for text in ["~", "null", "Null", "NULL", ""] {
+            assert_eq!(scalar(text), Value::Null, "{text}");
+        }
+        assert_eq!(scalar("nULL"), str_value("nULL"));
+    }
+
+    #[test]
+    fn only_core_schema_bools_are_bools() {
+        for text in ["true", "True", "TRUE"] {
+            assert_eq!(scalar(text), Value::Bool(true));
+        }
+        for text in ["false", "False", "FALSE"] {
+            assert_eq!(scalar(text), Value::Bool(false));
+        }
+        for text in ["yes", "no", "on", "off", "y", "n", "tRue"] {
+            assert_eq!(scalar(text), str_value(text));
+        }
+    }
+
+    #[test]
+    fn integers_follow_go_parse_int_base_zero() {
+        let cases = [
+            ("42", 42),
+            ("-7", -7),
+            ("+12", 12),
+            ("0440", 288),
+            ("0o17", 15),
+            ("0x1F", 31),
+            ("-0x1f", -31),
+            ("0b101", 5),
+            ("1_000", 1000),
+            ("0", 0),
+            ("-0", 0),
+            ("9223372036854775807", i64::MAX),
+            ("-9223372036854775808", i64::MIN),
+        ];
+        for (text, want) in cases {
+            assert_eq!(scalar(text), Value::Int(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn invalid_octal_falls_back_to_float() {
+        assert_eq!(scalar("08"), Value::Float(8.0));
+        assert_eq!(scalar("09"), Value::Float(9.0));
+    }
+
+    #[test]
+    fn floats_and_special_floats() {
+        assert_eq!(scalar("1e3"), Value::Float(1000.0));
+        assert_eq!(scalar(".5"), Value::Float(0.5));
+        assert_eq!(scalar("+.5"), Value::Float(0.5));
+        assert_eq!(scalar("1."), Value::Float(1.0));
+        assert_eq!(scalar("-1.5e-3"), Value::Float(-0.0015));
+        assert_eq!(scalar(".inf"), Value::Float(f64::INFINITY));
+        assert_eq!(scalar("-.Inf"), Value::Float(f64::NEG_INFINITY));
+        assert!(matches!(scalar(".NaN"), Value::Float(f) if f.is_nan()));
+    }
+
+    #[test]
+    fn integer_overflow_is_graceful() {
+        // uint64 range: yaml.v3 keeps a uint64, Value can only hold the nearest float.
+        assert_eq!(
+            scalar("9223372036854775808"),
+            Value::Float(9_223_372_036_854_775_808.0)
+        );
+        assert_eq!(scalar("99999999999999999999999"), Value::Float(1e23));
+        assert_eq!(
+            scalar("-9223372036854775809"),
+            Value::Float(-9_223_372_036_854_775_808.0)
+        );
+        assert_eq!(
+            scalar("0xFFFFFFFFFFFFFFFFFF"),
+            str_value("0xFFFFFFFFFFFFFFFFFF")
+        );
+        assert_eq!(scalar("1e400"), str_value("1e400"));
+    }
+
+    #[test]
+    fn number_like_text_stays_string() {
+        for text in [
+            "0x", "0b", "1e", "1e+", "12:30", "1:2:3", "0.1.2", "_1", ".", "..", "+", "<<",
+        ] {
+            assert_eq!(scalar(text), str_value(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn quoted_and_block_scalars_are_strings() {
+        assert_eq!(scalar("\"123\""), str_value("123"));
+        assert_eq!(scalar("'true'"), str_value("true"));
+        assert_eq!(scalar("\"\""), str_value(""));
+        assert_eq!(scalar("|\n  1\n"), str_value("1\n"));
+        assert_eq!(scalar(">-\n  a\n  b\n"), str_value("a b"));
+    }
+
+    #[test]
+    fn explicit_core_tags_are_honoured() {
+        assert_eq!(scalar("!!str 123"), str_value("123"));
+        assert_eq!(scalar("!!str"), str_value(""));
+        assert_eq!(scalar("!!int \"12\""), Value::Int(12));
+        assert_eq!(scalar("!!float 3"), Value::Float(3.0));
+        assert_eq!(scalar("!!float 0x10"), Value::Float(16.0));
+        assert_eq!(scalar("!!bool true"), Value::Bool(true));
+        assert_eq!(scalar("!!null \"\""), Value::Null);
+        assert_eq!(scalar("!<tag:yaml.org,2002:str> 4"), str_value("4"));
+    }
+
+    #[test]
+    fn explicit_tag_mismatch_is_an_error() {
+        assert_eq!(
+            message("v: !!int abc\n"),
+            "yaml: cannot decode !!str `abc` as a !!int"
+        );
+        assert_eq!(
+            message("v: !!bool yes\n"),
+            "yaml: cannot decode !!str `yes` as a !!bool"
+        );
+        assert_eq!(
+            message("v: !!int 1e3\n"),
+            "yaml: cannot decode !!float `1e3` as a !!int"
+        );
+    }
+
+    #[test]
+    fn unknown_tags_decode_as_strings() {
+        assert_eq!(scalar("!foo 123"), str_value("123"));
+        assert_eq!(scalar("!foo ~"), str_value("~"));
+        assert_eq!(scalar("!!seq x"), str_value("x"));
+        assert_eq!(json("v: !foo {a: 1}\n"), serde_json::json!({"v": {"a": 1}}));
+    }
+
+    #[test]
+    fn non_specific_tag_resolves_like_no_tag() {
+        assert_eq!(scalar("! 12"), Value::Int(12));
+        assert_eq!(scalar("! \"12\""), str_value("12"));
+    }
+
+    #[test]
+    fn timestamps_become_go_json_time_strings() {
+        assert_eq!(scalar("2001-12-14"), str_value("2001-12-14T00:00:00Z"));
+        assert_eq!(scalar("2001-1-2"), str_value("2001-01-02T00:00:00Z"));
+        assert_eq!(
+            scalar("2001-12-14 21:59:43.10"),
+            str_value("2001-12-14T21:59:43.1Z")
+        );
+        assert_eq!(
+            scalar("2001-12-14t21:59:43.10-05:00"),
+            str_value("2001-12-14T21:59:43.1-05:00")
+        );
+        assert_eq!(
+            scalar("2001-01-01T01:02:03+00:00"),
+            str_value("2001-01-01T01:02:03Z")
+        );
+        assert_eq!(
+            scalar("2001-01-01T01:02:03.123456789123Z"),
+            str_value("2001-01-01T01:02:03.123456789Z")
+        );
+        assert_eq!(
+            scalar("!!timestamp 2001-01-01"),
+            str_value("2001-01-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn invalid_timestamps_stay_strings() {
+        for text in [
+            "2001-13-01",
+            "2001-02-30",
+            "1999-02-29",
+            "2001-01-01T25:00:00Z",
+            "20011-01-01",
+        ] {
+            assert_eq!(scalar(text), str_value(text), "{text}");
+        }
+        assert_eq!(scalar("2000-02-29"), str_value("2000-02-29T00:00:00Z"));
+        assert_eq!(scalar("\"2001-01-01\""), str_value("2001-01-01"));
+    }
+
+    #[test]
+    fn binary_scalars_are_decoded() {
+        assert_eq!(scalar("!!binary aGVsbG8="), str_value("hello"));
+        assert_eq!(scalar("!!binary |\n  aGVs\n  bG8=\n"), str_value("hello"));
+        assert_eq!(
+            message("v: !!binary \"!!!\"\n"),
+            "yaml: !!binary value contains invalid base64 data"
+        );
+    }
+
+    #[test]
+    fn marks_are_one_based_and_name_the_file() {
+        let root = doc("services:\n  web:\n    image: nginx\n");
+        let image = root
+            .get("services")
+            .unwrap()
+            .get("web")
+            .unwrap()
+            .get("image")
+            .unwrap();
+        assert_eq!(image.mark, Mark::new(Some("/p/compose.yaml".into()), 3, 12));
+        assert_eq!(
+            root.get("services").unwrap().get("web").unwrap().mark.line,
+            3
+        );
+        assert_eq!(root.mark.line, 1);
+        assert_eq!(root.mark.column, 1);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let root = doc("é: &a\n  k: v\nc: {x: ü}\n");
+        assert_eq!(root.get("c").unwrap().get("x").unwrap().mark.column, 8);
+    }
+
+    #[test]
+    fn mapping_keys_keep_document_order() {
+        let root = doc("b: 1\na: 2\nc: 3\n");
+        let keys: Vec<&String> = root.as_map().unwrap().keys().collect();
+        assert_eq!(keys, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn every_document_gives_a_tree() {
+        let docs = parse("a: 1\n---\nb: 2\n").unwrap();
+        let docs: Vec<_> = docs.iter().map(Node::to_json).collect();
+        assert_eq!(
+            docs,
+            [serde_json::json!({"a": 1}), serde_json::json!({"b": 2})]
+        );
+    }
+
+    #[test]
+    fn stream_without_documents_gives_nothing() {
+        assert!(parse("").unwrap().is_empty());
+        assert!(parse("# only a comment\n\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn explicit_empty_document_is_null() {
+        let docs = parse("a: 1\n---\n# nothing\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert!(docs[1].is_null());
+    }
+
+    #[test]
+    fn second_document_needs_a_start_marker() {
+        assert_eq!(
+            message("a: 1\n...\nb\n"),
+            "yaml: line 2: did not find expected <document start>"
+        );
+    }
+
+    #[test]
+    fn aliases_are_deep_copies_with_the_anchor_marks() {
+        let root = doc("x: &a\n  k: [1, 2]\ny: *a\n");
+        assert_eq!(root.get("y"), root.get("x"));
+        let k = root.get("y").unwrap().get("k").unwrap();
+        assert_eq!((k.mark.line, k.mark.column), (2, 6));
+    }
+
+    #[test]
+    fn anchors_can_be_redefined() {
+        assert_eq!(
+            json("a: &x 1\nb: &x 2\nc: *x\n"),
+            serde_json::json!({"a": 1, "b": 2, "c": 2})
+        );
+    }
+
+    #[test]
+    fn unknown_alias_is_an_error() {
+        let e = error("services:\n  s:\n    image: *nope\n");
+        assert_eq!(e.message, "yaml: unknown anchor 'nope' referenced");
+        assert_eq!(e.kind, ErrorKind::Yaml);
+        assert_eq!(e.mark.unwrap().line, 3);
+    }
+
+    #[test]
+    fn anchor_names_outside_yaml_v3_charset_are_rejected() {
+        assert_eq!(
+            message("a: &x.y 1\nb: *x.y\n"),
+            "yaml: did not find expected alphabetic or numeric character"
+        );
+        assert_eq!(
+            json("a: &x_y-1 1\nb: *x_y-1\n"),
+            serde_json::json!({"a": 1, "b": 1})
+        );
+    }
+
+    #[test]
+    fn self_referencing_anchor_is_a_cycle_error() {
+        assert_eq!(
+            message("x: &a\n  b: *a\n"),
+            "cycle detected: node at path x.b.b references node at path x.b"
+        );
+        assert_eq!(
+            message("x: &a [1, [*a]]\n"),
+            "cycle detected: node at path x.1.0.1.0 references node at path x.1.0"
+        );
+    }
+
+    #[test]
+    fn cycle_check_compares_dotted_paths_like_compose_go() {
+        // compose-go reports this (harmless) document: key `a.b` reads as path `x.a.b`.
+        assert_eq!(
+            message("z: &a {p: 1}\nx:\n  a.b: *a\n  a:\n    b:\n      c: *a\n"),
+            "cycle detected: node at path x.a.b.c references node at path x.a.b"
+        );
+    }
+
+    #[test]
+    fn alias_reused_in_sibling_positions_is_fine() {
+        assert_eq!(
+            json("z: &a {p: 1}\nx: {a: *a, b: *a, c: {d: *a}}\n")["x"],
+            serde_json::json!({"a": {"p": 1}, "b": {"p": 1}, "c": {"d": {"p": 1}}})
+        );
+    }
+
+    #[test]
+    fn self_merge_is_an_error_not_a_hang() {
+        assert_eq!(
+            message("x: &a {<<: *a}\n"),
+            "yaml: anchor 'a' value contains itself"
+        );
+        assert_eq!(
+            message("x: &a !override [1, *a]\n"),
+            "yaml: anchor 'a' value contains itself"
+        );
+    }
+
+    #[test]
+    fn alias_bomb_is_rejected_quickly() {
+        let mut text = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        for pair in names.windows(2) {
+            let refs = vec![format!("*{}", pair[0]); 9].join(",");
+            text.push_str(&format!("{}: &{} [{refs}]\n", pair[1], pair[1]));
+        }
+        let started = std::time::Instant::now();
+        assert_eq!(
+            error(&text).message,
+            "yaml: document contains excessive aliasing"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn aliases_compose_go_walked_are_not_limited_by_yaml_v3_ratio() {
+        // ~48k decodes from aliases against ~60 plain ones: Compose loads it, because its
+        // reset walk replaced the aliases before yaml.v3 counted them.
+        let text = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d]\n";
+        assert_eq!(json(text)["e"][3][9][9][9][9], "x");
+    }
+
+    #[test]
+    fn aliases_under_override_hit_yaml_v3_ratio_limit() {
+        // compose-go's walk skips `!override` content: yaml.v3 counts these aliases.
+        let text = "x: !override\n  a: &a [x,x,x,x,x,x,x,x,x,x]\n  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n  e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
+        assert_eq!(message(text), "yaml: document contains excessive aliasing");
+    }
+
+    #[test]
+    fn merge_key_explicit_keys_win_regardless_of_position() {
+        assert_eq!(
+            json("x:\n  q: 1\n  <<: {q: 2, r: 3}\n")["x"],
+            serde_json::json!({"q": 1, "r": 3})
+        );
+        assert_eq!(
+            json("x:\n  <<: {q: 2, r: 3}\n  q: 1\n")["x"],
+            serde_json::json!({"q": 1, "r": 3})
+        );
+    }
+
+    #[test]
+    fn merge_key_earlier_maps_win_in_a_sequence() {
+        let text = "b: &b {a: 1, b: 2}\nc: &c {b: 3, c: 4}\nx:\n  <<: [*b, *c]\n  a: 0\n";
+        assert_eq!(json(text)["x"], serde_json::json!({"a": 0, "b": 2, "c": 4}));
+    }
+
+    #[test]
+    fn merge_key_in_merged_map_is_applied() {
+        let text = "b: &b {a: 1, <<: {z: 9, a: 7}}\nx:\n  <<: *b\n  q: 1\n";
+        assert_eq!(json(text)["x"], serde_json::json!({"q": 1, "a": 1, "z": 9}));
+    }
+
+    #[test]
+    fn merge_key_does_not_merge_deeply() {
+        let text = "x:\n  <<: {a: {x: 1}}\n  a: {y: 2}\n";
+        assert_eq!(json(text)["x"], serde_json::json!({"a": {"y": 2}}));
+    }
+
+    #[test]
+    fn merge_key_corpus_alias_and_inline_map() {
+        let text = "name: test\nx-base: &base\n  image: nginx\nservices:\n  s1:\n    <<: [*base, {restart: unless-stopped}]\n";
+        assert_eq!(
+            json(text)["services"]["s1"],
+            serde_json::json!({"image": "nginx", "restart": "unless-stopped"})
+        );
+    }
+
+    #[test]
+    fn merge_key_requires_maps() {
+        let want = "yaml: map merge requires map or sequence of maps as the value";
+        let alias_to_scalar =
+            "name: test\nx-scalar: &s \"not-a-map\"\nservices:\n  s1:\n    <<: *s\n";
+        let e = error(alias_to_scalar);
+        assert_eq!(e.message, want);
+        assert_eq!(e.mark.unwrap().line, 5);
+        assert_eq!(message("x: {<<: ~}\n"), want);
+        assert_eq!(message("x: {<<: 1}\n"), want);
+        assert_eq!(message("a: &a [1]\nx: {<<: [*a]}\n"), want);
+        assert_eq!(message("x: {<<: [{a: 1}, 3]}\n"), want);
+    }
+
+    #[test]
+    fn merge_key_empty_sequence_merges_nothing() {
+        assert_eq!(
+            json("x: {<<: [], q: 1}\n")["x"],
+            serde_json::json!({"q": 1})
+        );
+    }
+
+    #[test]
+    fn quoted_merge_key_is_an_ordinary_key() {
+        assert_eq!(
+            json("x: {\"<<\": {a: 1}}\n")["x"],
+            serde_json::json!({"<<": {"a": 1}})
+        );
+        assert_eq!(
+            json("x: {!!merge <<: {a: 1}}\n")["x"],
+            serde_json::json!({"a": 1})
+        );
+    }
+
+    #[test]
+    fn merged_scalar_keys_become_their_text() {
+        let text = "x: {<<: {1: a, true: b, 1.5: c, ~: d, 2001-01-01: e}, q: 1}\n";
+        assert_eq!(
+            json(text)["x"],
+            serde_json::json!({"q": 1, "1": "a", "true": "b", "1.5": "c", "2001-01-01": "e"})
+        );
+        assert_eq!(
+            message("x: {<<: {[a]: 1}, q: 1}\n"),
+            "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!seq into string"
+        );
+    }
+
+    #[test]
+    fn duplicate_merge_keys_are_rejected() {
+        assert_eq!(
+            message("x:\n  <<: {a: 1}\n  <<: {b: 1}\n"),
+            "line 3: mapping key \"<<\" already defined at line 2"
+        );
+    }
+
+    #[test]
+    fn reset_and_override_tags_are_set() {
+        let root = doc("s:\n  ports: !reset []\n  env: !override {A: 1}\n  image: nginx\n");
+        let s = root.get("s").unwrap();
+        assert_eq!(s.get("ports").unwrap().tag, Some(Tag::Reset));
+        assert_eq!(s.get("ports").unwrap().value, Value::Seq(vec![]));
+        assert_eq!(s.get("env").unwrap().tag, Some(Tag::Override));
+        assert_eq!(s.get("env").unwrap().to_json(), serde_json::json!({"A": 1}));
+        assert_eq!(s.get("image").unwrap().tag, None);
+    }
+
+    #[test]
+    fn tagged_scalars_decode_as_strings() {
+        let root = doc("a: !override 5\nb: !reset null\n");
+        assert_eq!(root.get("a").unwrap().value, str_value("5"));
+        assert_eq!(root.get("b").unwrap().value, str_value("null"));
+        assert_eq!(root.get("b").unwrap().tag, Some(Tag::Reset));
+    }
+
+    #[test]
+    fn reset_content_never_fails() {
+        let root = doc("a: !reset {x: !!int nope, 1: y}\n");
+        assert_eq!(root.get("a").unwrap().tag, Some(Tag::Reset));
+    }
+
+    #[test]
+    fn reset_in_sequence_keeps_its_tag() {
+        let root = doc("a: [1, !reset 2, 3]\n");
+        let items = root.get("a").unwrap().as_seq().unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[1].tag, Some(Tag::Reset));
+    }
+
+    #[test]
+    fn reset_inside_shared_anchor_is_gone_from_aliases() {
+        // compose-go removes the `!reset` entry while walking the anchor's definition, so
+        // the services merge an empty map (corpus TestResetTagWithSharedAlias).
+        let text = "x-reset-ports: &reset-ports\n  ports: !reset []\n\nservices:\n  svc1:\n    <<: *reset-ports\n  svc2:\n    <<: *reset-ports\n";
+        let root = doc(text);
+        let x = root.get("x-reset-ports").unwrap();
+        assert_eq!(x.get("ports").unwrap().tag, Some(Tag::Reset));
+        let services = root.get("services").unwrap();
+        assert_eq!(services.get("svc1").unwrap().as_map().unwrap().len(), 0);
+        assert_eq!(services.get("svc2").unwrap().as_map().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn alias_to_reset_node_keeps_the_tag() {
+        let root = doc("x: &r !reset [1]\ny:\n  p: *r\n");
+        assert_eq!(
+            root.get("y").unwrap().get("p").unwrap().tag,
+            Some(Tag::Reset)
+        );
+    }
+
+    #[test]
+    fn override_tags_survive_aliases() {
+        let root = doc("x: &o\n  e: !override {A: 1}\ny: *o\n");
+        assert_eq!(
+            root.get("y").unwrap().get("e").unwrap().tag,
+            Some(Tag::Override)
+        );
+    }
+
+    #[test]
+    fn tags_inside_tagged_nodes_are_ignored() {
+        let root = doc("x: !override\n  a: !reset 1\n  b: !override 2\n");
+        let x = root.get("x").unwrap();
+        assert_eq!(x.get("a").unwrap().tag, None);
+        assert_eq!(x.get("a").unwrap().value, str_value("1"));
+        assert_eq!(x.get("b").unwrap().tag, None);
+    }
+
+    #[test]
+    fn tag_on_alias_is_a_syntax_error() {
+        assert!(message("a: &a [1]\nb: !reset *a\n").starts_with("yaml: "));
+    }
+
+    #[test]
+    fn non_string_key_names_its_path() {
+        let e = error("services:\n  foo:\n    image: busybox\n  123:\n    image: busybox\n");
+        assert_eq!(e.message, "non-string key in services: 123");
+        assert_eq!(e.mark.unwrap().line, 4);
+        assert_eq!(message("1: a\n"), "non-string key at top level: 1");
+        assert_eq!(
+            message("a:\n  b:\n    - 1: a\n"),
+            "non-string key in a.b[0]: 1"
+        );
+    }
+
+    #[test]
+    fn non_string_key_is_printed_like_go() {
+        assert_eq!(message("l:\n  true: x\n"), "non-string key in l: true");
+        assert_eq!(message("l:\n  1.5: x\n"), "non-string key in l: 1.5");
+        assert_eq!(message("l:\n  ~: x\n"), "non-string key in l: <nil>");
+        assert_eq!(message("l:\n  0x10: x\n"), "non-string key in l: 16");
+        assert_eq!(
+            message("l:\n  2001-01-01: x\n"),
+            "non-string key in l: time.Date(2001, time.January, 1, 0, 0, 0, 0, time.UTC)"
+        );
+    }
+
+    #[test]
+    fn tagged_string_keys_are_strings() {
+        assert_eq!(
+            json("l:\n  !!str 1: a\n  \"2\": b\n")["l"],
+            serde_json::json!({"1": "a", "2": "b"})
+        );
+    }
+
+    #[test]
+    fn yaml_errors_come_before_non_string_keys() {
+        assert_eq!(
+            message("1: a\nb: !!int x\n"),
+            "yaml: cannot decode !!str `x` as a !!int"
+        );
+    }
+
+    #[test]
+    fn collection_key_is_an_invalid_map_key() {
+        assert_eq!(
+            message("l:\n  [a, b]: 1\n"),
+            "yaml: invalid map key: []interface {}{\"a\", \"b\"}"
+        );
+        assert_eq!(
+            message("a: &a {x: 1}\nl:\n  *a : 1\n"),
+            "yaml: invalid map key: map[string]interface {}{\"x\":1}"
+        );
+    }
+
+    #[test]
+    fn duplicate_key_names_both_lines() {
+        let e = error("services:\n  s:\n    image: a\n    image: b\n");
+        assert_eq!(
+            e.message,
+            "line 4: mapping key \"image\" already defined at line 3"
+        );
+        assert_eq!(e.kind, ErrorKind::Yaml);
+        let mark = e.mark.unwrap();
+        assert_eq!((mark.line, mark.column), (4, 5));
+    }
+
+    #[test]
+    fn duplicate_keys_inside_override_are_unmarshal_errors() {
+        assert_eq!(
+            message("x: !override\n  a: 1\n  a: 2\n  a: 3\n"),
+            "yaml: unmarshal errors:\n  line 3: mapping key \"a\" already defined at line 2\n  line 4: mapping key \"a\" already defined at line 2\n  line 4: mapping key \"a\" already defined at line 3"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_read_like_yaml_v3() {
+        let cases = [
+            (
+                "services:\n  s:\n    image: \"abc\n",
+                "yaml: line 3: found unexpected end of stream",
+            ),
+            (
+                "services:\n  s:\n    image: \"a\\qb\"\n",
+                "yaml: line 3: found unknown escape character",
+            ),
+            (
+                "services:\n  s:\n    image: a\n   foo: b\n",
+                "yaml: line 1: did not find expected key",
+            ),
+            (
+                "services:\n  s:\n    image: a\n  foo\n",
+                "yaml: line 4: could not find expected ':'",
+            ),
+            (
+                "a:\n  b: 1\n c: 2\n",
+                "yaml: line 2: did not find expected key",
+            ),
+            (
+                "a: b: c\n",
+                "yaml: mapping values are not allowed in this context",
+            ),
+            (
+                "a:\n  - b\n  c: d\n",
+                "yaml: line 1: did not find expected '-' indicator",
+            ),
+            (
+                "services\n  s:\n    image: a\n",
+                "yaml: line 2: mapping values are not allowed in this context",
+            ),
+            (
+                "services:\n  s:\n\timage: a\n",
+                "yaml: line 3: found character that cannot start any token",
+            ),
+            (
+                "services:\n  s: {\n",
+                "yaml: line 2: did not find expected node content",
+            ),
+            (
+                "services:\n  s: [a, b\n",
+                "yaml: line 1: did not find expected ',' or ']'",
+            ),
+            (
+                "services: {a: 1, b\n",
+                "yaml: line 1: did not find expected ',' or '}'",
+            ),
+            ("services: ]\n", "yaml: did not find expected node content"),
+            ("a: [1, 2]]\n", "yaml: did not find expected key"),
+            (
+                "a: @foo\n",
+                "yaml: found character that cannot start any token",
+            ),
+            (
+                "a: |\n  x\n y: 1\n",
+                "yaml: line 2: did not find expected key",
+            ),
+            ("a: !<x 1\n", "yaml: did not find the expected '>'"),
+            ("a: !e!foo 1\n", "yaml: found undefined tag handle"),
+            (
+                "- a\nb: c\n",
+                "yaml: line 1: did not find expected '-' indicator",
+            ),
+            (
+                "a: \"\\x4\"\n",
+                "yaml: did not find expected hexdecimal number",
+            ),
+            (
+                "a:\n  b\n  c: d\n",
+                "yaml: line 3: mapping values are not allowed in this context",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = error(text);
+            assert_eq!(e.message, want, "{text:?}");
+            assert_eq!(e.kind, ErrorKind::Yaml);
+            assert!(e.mark.is_some_and(|m| m.is_known()), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn tab_after_colon_separates_like_a_space() {
+        assert_eq!(
+            json("a:\tb\nc:\t\t1\n"),
+            serde_json::json!({"a": "b", "c": 1})
+        );
+        assert_eq!(json("a: \"x:\\tb\"\n"), serde_json::json!({"a": "x:\tb"}));
+    }
+
+    #[test]
+    fn crlf_line_ends_and_bom_are_accepted() {
+        let root = doc("\u{feff}a: 1\r\nb:\r\n  - x\r\nc: |\r\n  l1\r\n  l2\r\n");
+        assert_eq!(
+            root.to_json(),
+            serde_json::json!({"a": 1, "b": ["x"], "c": "l1\nl2\n"})
+        );
+        assert_eq!(root.get("c").unwrap().mark.line, 4);
+    }
+
+    #[test]
+    fn error_in_a_later_document_fails_the_file() {
+        assert_eq!(
+            message("a: 1\n---\nb: !!int x\n"),
+            "yaml: cannot decode !!str `x` as a !!int"
+        );
+    }
+
+    #[test]
+    fn tagged_quoted_merge_key_merges() {
+        assert_eq!(
+            json("x: {!!merge \"<<\": {a: 1}}\n")["x"],
+            serde_json::json!({"a": 1})
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_without_overflow() {
+        let flow = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse(&flow).is_err());
+        let mut block = String::new();
+        for depth in 0..1500 {
+            block.push_str(&" ".repeat(depth));
+            block.push_str("a:\n");
+        }
+        assert_eq!(
+            error(&block).message,
+            "yaml: line 1001: exceeded max depth of 1000"
+        );
+        let dashes = format!("{} x\n", "- ".repeat(5000));
+        assert!(parse(&dashes).is_err());
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_is_accepted() {
+        let mut block = String::new();
+        for depth in 0..MAX_DEPTH - 1 {
+            block.push_str(&" ".repeat(depth));
+            block.push_str("a:\n");
+        }
+        let root = doc(&block);
+        let mut node = &root;
+        let mut levels = 0;
+        while let Some(next) = node.get("a") {
+            node = next;
+            levels += 1;
+        }
+        assert_eq!(levels, MAX_DEPTH - 1);
+    }
+
+    #[test]
+    fn alias_expansion_depth_is_capped() {
+        let mut text = String::from("a0: &a0 [x]\n");
+        for i in 1..40 {
+            let inner = format!("{}*a{}{}", "[".repeat(40), i - 1, "]".repeat(40));
+            text.push_str(&format!("a{i}: &a{i} {inner}\n"));
+        }
+        assert!(message(&text).contains("exceeded max depth"));
+    }
+
+    #[test]
+    fn malformed_inputs_are_errors() {
+        let cases = [
+            "a: \"unterminated\n",
+            "a: 'unterminated\n",
+            "a:\n  b: 1\n c: 2\n",
+            "a:\n\tb: 1\n",
+            "{",
+            "[",
+            "a: {b: [}\n",
+            "*undefined\n",
+            "a: *undefined\n",
+            "a: &a [*a]\n",
+            "a: &a {b: *a}\n",
+            "? [a]\n: b\n",
+            "a: b\n- c\n",
+            "a: !!int x\n",
+            "a: {<<: 1}\n",
+            "a: 1\na: 2\n",
+            "1: a\n",
+            "a: |\n  x\n y\n",
+            "%YAML 1.2\n%YAML 1.2\n---\na: 1\n",
+            "a: \"\\uZZZZ\"\n",
+            "a: &\n",
+            "--- a\n--- b\n...\nc: [\n",
+        ];
+        for text in cases {
+            assert!(parse(text).is_err(), "{text:?} should fail");
+        }
+    }
+
+    #[test]
+    fn random_mutations_never_panic() {
+        let base = "name: app\nx-base: &base\n  image: \"nginx:1\"\n  environment:\n    A: 1\n    B: 'two'\nservices:\n  web:\n    <<: *base\n    ports: !reset [\"80:80\", 443]\n    command: [sh, -c, \"echo hi\"]\n    labels: {a: b, c: d}\n    healthcheck:\n      test: |\n        curl -f http://x\n  db: !override\n    image: postgres # comment\n    volumes:\n      - ./data:/var/lib\n---\nother: *base\n";
+        let alphabet: Vec<char> = "{}[]:-&*!|>'\"\t\n #,?%@<=~\\ab1.é".chars().collect();
+        let chars: Vec<char> = base.chars().collect();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let mut text = chars.clone();
+            for _ in 0..1 + next(4) {
+                let at = next(text.len());
+                match next(3) {
+                    0 => {
+                        text.remove(at);
+                    }
+                    1 => text.insert(at, alphabet[next(alphabet.len())]),
+                    _ => text[at] = alphabet[next(alphabet.len())],
+                }
+            }
+            let text: String = text.into_iter().collect();
+            let _ = parse(&text);
+        }
+    }
+
+    #[test]
+    fn large_files_parse_in_one_pass() {
+        let mut text = String::from(
+            "x-common: &common\n  restart: always\n  environment:\n    A: '1'\nservices:\n",
+        );
+        for i in 0..3000 {
+            text.push_str(&format!(
+                "  svc{i}:\n    <<: *common\n    image: \"registry/app{i}:1.0\"\n    ports:\n      - \"{}:80\"\n    labels:\n      tier: web\n      index: \"{i}\"\n",
+                8000 + i
+            ));
+        }
+        let started = std::time::Instant::now();
+        let root = doc(&text);
+        let elapsed = started.elapsed();
+        let services = root.get("services").unwrap().as_map().unwrap();
+        assert_eq!(services.len(), 3000);
+        assert_eq!(
+            services["svc7"].get("restart").unwrap().value,
+            str_value("always")
+        );
+        // Generous even for unoptimized builds; quadratic behaviour would blow it.
+        assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
     }
 }
