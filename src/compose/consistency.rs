@@ -333,7 +333,10 @@ fn check_cycles(services: &Mapping) -> Result<()> {
     let mut done: BTreeSet<&str> = BTreeSet::new();
     for start in graph.keys() {
         let mut path = vec![*start];
-        search_cycle(&graph, &mut path, &mut done)?;
+        search_cycle(&graph, &mut path, &mut done).map_err(|e| match services.get(*start) {
+            Some(node) => e.at(&node.mark),
+            None => e,
+        })?;
     }
     Ok(())
 }
