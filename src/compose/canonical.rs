@@ -9,7 +9,7 @@
 //! mark; nodes the loader creates take the mark of the value they come from.
 
 use super::error::{ErrorKind, LoadError, Result};
-use super::node::{Mapping, Mark, Node, Value};
+use super::node::{Mapping, Mark, Node, Value, go_sprint, go_type};
 use super::paths::go_clean;
 
 /// Rewrites every short syntax of `doc` (a whole compose document) into its long form.
@@ -168,39 +168,6 @@ fn decode_error(decode_path: &str, message: &str) -> LoadError {
     syntax_error(format!(
         "decoding failed due to the following error(s):\n\n'{decode_path}' {message}"
     ))
-}
-
-/// Go's `%T` for the values a decoded YAML tree holds.
-pub(crate) fn go_type(node: &Node) -> &'static str {
-    match node.value {
-        Value::Null => "<nil>",
-        Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
-        Value::Float(_) => "float64",
-        Value::Str(_) => "string",
-        Value::Seq(_) => "[]interface {}",
-        Value::Map(_) => "map[string]interface {}",
-    }
-}
-
-/// Go's `fmt.Sprint` of a decoded YAML value.
-fn go_sprint(node: &Node) -> String {
-    match &node.value {
-        Value::Null => "<nil>".into(),
-        Value::Seq(items) => {
-            let items: Vec<String> = items.iter().map(go_sprint).collect();
-            format!("[{}]", items.join(" "))
-        }
-        Value::Map(map) => {
-            let mut entries: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{k}:{}", go_sprint(v)))
-                .collect();
-            entries.sort();
-            format!("map[{}]", entries.join(" "))
-        }
-        _ => node.scalar_string().unwrap_or_default(),
-    }
 }
 
 fn str_at(s: impl Into<String>, mark: &Mark) -> Node {

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::error::{ErrorKind, LoadError, Result};
 use super::merge::{ResetPath, apply_reset_paths, extend_service, matches};
-use super::node::{Mapping, Mark, Node, Value};
+use super::node::{Mapping, Mark, Node, Value, go_type};
 use super::paths::{go_clean, go_join};
 
 /// Another compose file, as the loader prepared it for `extends`.
@@ -398,18 +398,6 @@ fn rebase_unix_path(node: &mut Node, dir: &str) {
         } else {
             go_join(dir, &expanded)
         };
-    }
-}
-
-fn go_type(node: &Node) -> &'static str {
-    match node.value {
-        Value::Null => "<nil>",
-        Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
-        Value::Float(_) => "float64",
-        Value::Str(_) => "string",
-        Value::Seq(_) => "[]interface {}",
-        Value::Map(_) => "map[string]interface {}",
     }
 }
 

@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::error::{ErrorKind, LoadError, Result};
-use super::node::{Mapping, Mark, Node, Tag, Value, format_go_float};
+use super::node::{Mapping, Mark, Node, Tag, Value, go_sprint, go_type};
 
 /// A place in a document: one element per mapping key or sequence index. Sequence indexes are
 /// recorded as plain numbers (`"0"`), as compose-go records them; `*` matches any key.
@@ -425,11 +425,7 @@ fn merge_ipam_config(base: Node, overlay: Node, path: &mut Vec<String>) -> Resul
     let unexpected = || {
         LoadError::new(
             ErrorKind::Schema,
-            format!(
-                "{}: unexpected type {}",
-                display_path(path),
-                go_type_name(&base)
-            ),
+            format!("{}: unexpected type {}", display_path(path), go_type(&base)),
         )
         .at(&overlay.mark)
     };
@@ -602,7 +598,7 @@ fn index_item(indexer: Indexer, item: &Node, path: &[String]) -> Result<String> 
             Value::Str(s) => Ok(s.split_once('=').map_or(s.as_str(), |(k, _)| k).to_string()),
             _ => fail(
                 ErrorKind::Schema,
-                format!("{p}: unexpected type {}", go_type_name(item)),
+                format!("{p}: unexpected type {}", go_type(item)),
             ),
         },
         Indexer::Volume => match &item.value {
@@ -753,35 +749,6 @@ fn volume_target(spec: &str) -> std::result::Result<String, String> {
 // ---------------------------------------------------------------------------------------------
 // Go formatting of decoded values
 
-/// Go's `%T` of a decoded YAML value.
-fn go_type_name(node: &Node) -> &'static str {
-    match node.value {
-        Value::Null => "<nil>",
-        Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
-        Value::Float(_) => "float64",
-        Value::Str(_) => "string",
-        Value::Seq(_) => "[]interface {}",
-        Value::Map(_) => "map[string]interface {}",
-    }
-}
-
-/// Go's `%v` (`fmt.Sprint`) of a decoded YAML value.
-fn go_sprint(node: &Node) -> String {
-    match &node.value {
-        Value::Null => "<nil>".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Float(f) => format_go_float(*f),
-        Value::Str(s) => s.clone(),
-        Value::Seq(items) => format!(
-            "[{}]",
-            items.iter().map(go_sprint).collect::<Vec<_>>().join(" ")
-        ),
-        Value::Map(map) => go_map(map, go_sprint),
-    }
-}
-
 /// Go's `%s` of a decoded YAML value (`%!s(int=1)` for what is not a string).
 fn go_fmt_s(node: &Node) -> String {
     match &node.value {
@@ -811,7 +778,7 @@ fn go_fmt_d(node: &Node) -> String {
 fn bad_verb(verb: char, node: &Node) -> String {
     match node.value {
         Value::Null => format!("%!{verb}(<nil>)"),
-        _ => format!("%!{verb}({}={})", go_type_name(node), go_sprint(node)),
+        _ => format!("%!{verb}({}={})", go_type(node), go_sprint(node)),
     }
 }
 
@@ -1482,15 +1449,5 @@ mod tests {
         apply_reset_paths(&mut base, &paths);
         let got = merge(base, overlay).unwrap();
         assert_eq!(got.to_json(), service(json!({"depends_on": ["b"]})));
-    }
-
-    #[test]
-    fn go_float_formatting_matches_fmt_sprint() {
-        assert_eq!(format_go_float(0.5), "0.5");
-        assert_eq!(format_go_float(123456.0), "123456");
-        assert_eq!(format_go_float(1e6), "1e+06");
-        assert_eq!(format_go_float(1e21), "1e+21");
-        assert_eq!(format_go_float(0.0001), "0.0001");
-        assert_eq!(format_go_float(0.00001), "1e-05");
     }
 }

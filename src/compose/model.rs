@@ -2013,90 +2013,6 @@ fn parse_go_float(s: &str) -> std::result::Result<f64, String> {
     s.parse::<f64>().map_err(|_| err())
 }
 
-/// Splits a command line as `mattn/go-shellwords` does with its default options (no
-/// environment or backtick expansion; parsing stops at an unquoted `;`, `&`, `|`, `<`, `>`).
-pub fn parse_shell_words(line: &str) -> std::result::Result<Vec<String>, String> {
-    #[derive(PartialEq)]
-    enum Got {
-        No,
-        Single,
-        Quoted,
-    }
-    let mut args = Vec::new();
-    let mut buf = String::new();
-    let (mut escaped, mut double_q, mut single_q, mut back_q, mut dollar_q) =
-        (false, false, false, false, false);
-    let mut got = Got::No;
-    for r in line.chars() {
-        if escaped {
-            buf.push(r);
-            escaped = false;
-            got = Got::Single;
-            continue;
-        }
-        if r == '\\' {
-            if single_q {
-                buf.push(r);
-            } else {
-                escaped = true;
-            }
-            continue;
-        }
-        if matches!(r, ' ' | '\t' | '\r' | '\n') {
-            if single_q || double_q || back_q || dollar_q {
-                buf.push(r);
-            } else if got != Got::No {
-                args.push(std::mem::take(&mut buf));
-                got = Got::No;
-            }
-            continue;
-        }
-        match r {
-            '`' if !single_q && !double_q && !dollar_q => back_q = !back_q,
-            ')' if !single_q && !double_q && !back_q => dollar_q = !dollar_q,
-            '(' if !single_q && !double_q && !back_q => {
-                if !dollar_q && buf.ends_with('$') {
-                    dollar_q = true;
-                    buf.push('(');
-                    continue;
-                }
-                return Err("invalid command line string".into());
-            }
-            '"' if !single_q && !dollar_q => {
-                if double_q {
-                    got = Got::Quoted;
-                }
-                double_q = !double_q;
-                continue;
-            }
-            '\'' if !double_q && !dollar_q => {
-                if single_q {
-                    got = Got::Quoted;
-                }
-                single_q = !single_q;
-                continue;
-            }
-            ';' | '&' | '|' | '<' | '>' if !(single_q || double_q || back_q || dollar_q) => {
-                // `2>file`: the file descriptor number is not an argument.
-                if r == '>' && buf.starts_with(|c: char| c.is_ascii_digit()) {
-                    got = Got::No;
-                }
-                break;
-            }
-            _ => {}
-        }
-        got = Got::Single;
-        buf.push(r);
-    }
-    if got != Got::No {
-        args.push(buf);
-    }
-    if escaped || single_q || double_q || back_q || dollar_q {
-        return Err("invalid command line string".into());
-    }
-    Ok(args)
-}
-
 // ---------------------------------------------------------------------------------------
 // Decoding
 
@@ -2519,7 +2435,7 @@ fn d_duration(v: &J, path: &str) -> Result<Duration> {
 fn d_command(v: &J, path: &str) -> Result<Option<Vec<String>>> {
     match v {
         J::Null => Ok(None),
-        J::String(s) => parse_shell_words(s)
+        J::String(s) => super::canonical::shell_split(s)
             .map(Some)
             .map_err(|e| decode_error(path, e)),
         J::Array(_) => d_strings(v, path).map(Some),
@@ -3688,13 +3604,19 @@ mod tests {
     #[test]
     fn shell_words_stop_at_operators() {
         assert_eq!(
-            parse_shell_words("echo a && echo b").unwrap(),
+            crate::compose::canonical::shell_split("echo a && echo b").unwrap(),
             vec!["echo", "a"]
         );
-        assert_eq!(parse_shell_words("echo hi>x").unwrap(), vec!["echo", "hi"]);
-        assert_eq!(parse_shell_words("cmd 2>x").unwrap(), vec!["cmd"]);
-        assert!(parse_shell_words("echo \"open").is_err());
-        assert!(parse_shell_words("echo (x)").is_err());
+        assert_eq!(
+            crate::compose::canonical::shell_split("echo hi>x").unwrap(),
+            vec!["echo", "hi"]
+        );
+        assert_eq!(
+            crate::compose::canonical::shell_split("cmd 2>x").unwrap(),
+            vec!["cmd"]
+        );
+        assert!(crate::compose::canonical::shell_split("echo \"open").is_err());
+        assert!(crate::compose::canonical::shell_split("echo (x)").is_err());
     }
 
     #[test]

@@ -221,6 +221,41 @@ impl Node {
     }
 }
 
+/// Go's `%T` of a value as yaml.v3 decodes it into `interface{}` (Compose's type errors
+/// print it).
+pub fn go_type(node: &Node) -> &'static str {
+    match node.value {
+        Value::Null => "<nil>",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float64",
+        Value::Str(_) => "string",
+        Value::Seq(_) => "[]interface {}",
+        Value::Map(_) => "map[string]interface {}",
+    }
+}
+
+/// Go's `fmt.Sprint` of a decoded value: `<nil>`, `[a b]`, `map[k:v]` with sorted keys.
+pub fn go_sprint(node: &Node) -> String {
+    match &node.value {
+        Value::Null => "<nil>".into(),
+        Value::Seq(items) => {
+            let items: Vec<String> = items.iter().map(go_sprint).collect();
+            format!("[{}]", items.join(" "))
+        }
+        Value::Map(map) => {
+            let mut entries: Vec<(&String, &Node)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let parts: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{k}:{}", go_sprint(v)))
+                .collect();
+            format!("map[{}]", parts.join(" "))
+        }
+        _ => node.scalar_string().unwrap_or_default(),
+    }
+}
+
 /// Formats a float as Go's `fmt.Sprint` does (`strconv.FormatFloat(f, 'g', -1, 64)`):
 /// shortest digits, exponent form below 1e-4 and from 1e6 (`1e+06`). Compose turns numeric
 /// environment values and labels into strings this way.

@@ -11,8 +11,8 @@
 
 use std::path::Path;
 
-use super::canonical::go_type;
 use super::error::{ErrorKind, LoadError, Result};
+use super::node::go_type;
 use super::node::{Node, Value};
 
 /// Makes the relative paths of `doc` absolute against `working_dir`. `home` expands `~`.
