@@ -12,7 +12,9 @@ use std::path::Path;
 use super::error::{ErrorKind, LoadError, Result};
 use super::merge::{ResetPath, apply_reset_paths, extend_service, matches};
 use super::node::{Mapping, Mark, Node, Value, go_type};
-use super::paths::{go_clean, go_join};
+use super::paths::{
+    expand_user, go_clean, go_join, home_dir, is_remote_context, is_remote_resource, is_windows_abs,
+};
 
 /// Another compose file, as the loader prepared it for `extends`.
 pub struct ExtendsBase {
@@ -340,7 +342,7 @@ fn rebase_value(rule: Rebase, node: &mut Node, dir: &str) -> Result<()> {
         }
         Rebase::ExtendsFile => {
             if let Value::Str(s) = &node.value {
-                if !is_remote_file(s) {
+                if !is_remote_resource(s) {
                     rebase_path(node, dir)?;
                 }
             }
@@ -372,7 +374,7 @@ fn rebase_value(rule: Rebase, node: &mut Node, dir: &str) -> Result<()> {
 fn rebase_path(node: &mut Node, dir: &str) -> Result<()> {
     match &mut node.value {
         Value::Str(s) => {
-            let expanded = expand_user(s);
+            let expanded = expand_user(s, home_dir().as_deref());
             *s = if expanded.starts_with('/') || expanded.is_empty() {
                 expanded
             } else {
@@ -392,56 +394,12 @@ fn rebase_path(node: &mut Node, dir: &str) -> Result<()> {
 /// compose-go `maybeUnixPath`: Unix and Windows absolute paths are kept.
 fn rebase_unix_path(node: &mut Node, dir: &str) {
     if let Value::Str(s) = &mut node.value {
-        let expanded = expand_user(s);
+        let expanded = expand_user(s, home_dir().as_deref());
         *s = if expanded.starts_with('/') || is_windows_abs(&expanded) {
             expanded
         } else {
             go_join(dir, &expanded)
         };
-    }
-}
-
-/// A build context that is not a local directory: a URL, `service:name`, or a Git reference.
-fn is_remote_context(context: &str) -> bool {
-    context.contains("://")
-        || context.starts_with("service:")
-        || [
-            "https://",
-            "http://",
-            "git://",
-            "ssh://",
-            "github.com/",
-            "git@",
-        ]
-        .iter()
-        .any(|prefix| context.starts_with(prefix))
-}
-
-/// An `extends.file` Compose's remote loaders accept: an OCI artifact or a Git reference.
-fn is_remote_file(file: &str) -> bool {
-    if ["oci://", "git://", "git@", "ssh://", "github.com/"]
-        .iter()
-        .any(|prefix| file.starts_with(prefix))
-    {
-        return true;
-    }
-    let url = file.split('#').next().unwrap_or(file);
-    (url.starts_with("https://") || url.starts_with("http://")) && url.ends_with(".git")
-}
-
-/// Windows absolute paths (`C:\x`, `C:/x`, `\\server\share`), which a Unix daemon may still
-/// be given.
-fn is_windows_abs(path: &str) -> bool {
-    let b = path.as_bytes();
-    let sep = |c: u8| c == b'\\' || c == b'/';
-    (b.len() >= 3 && b[1] == b':' && sep(b[2])) || (b.len() >= 2 && sep(b[0]) && sep(b[1]))
-}
-
-/// `~` at the start is the home directory (Go's `paths.ExpandUser`).
-fn expand_user(path: &str) -> String {
-    match (path.strip_prefix('~'), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) if !home.is_empty() => go_join(&home, rest),
-        _ => path.to_string(),
     }
 }
 
@@ -935,10 +893,10 @@ mod tests {
         assert!(is_remote_context("https://github.com/x/y.git"));
         assert!(is_remote_context("service:other"));
         assert!(!is_remote_context("./ctx"));
-        assert!(is_remote_file("oci://registry/app:1"));
-        assert!(is_remote_file(
+        assert!(is_remote_resource("oci://registry/app:1"));
+        assert!(is_remote_resource(
             "https://github.com/x/y.git#main:compose.yaml"
         ));
-        assert!(!is_remote_file("https://example.com/compose.yaml"));
+        assert!(!is_remote_resource("https://example.com/compose.yaml"));
     }
 }

@@ -275,14 +275,11 @@ pub(crate) fn load_model(
     canonical::set_defaults(&mut dict)?;
     consistency::check_model(&dict)?;
     if ctx.resolve_paths {
-        paths::resolve_relative_paths(&mut dict, &ctx.working_dir, home_dir().as_deref())?;
+        let home = paths::home_dir().map(PathBuf::from);
+        paths::resolve_relative_paths(&mut dict, &ctx.working_dir, home.as_deref())?;
     }
     normalize::resolve_secret_and_config_environment(&mut dict, &ctx.environment);
     Ok(dict)
-}
-
-pub(crate) fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME").map(PathBuf::from)
 }
 
 /// compose-go's `processRawYaml` for one YAML document of `file`.

@@ -48,6 +48,11 @@ pub fn expand_user(path: &str, home: Option<&str>) -> String {
     }
 }
 
+/// The home directory `~` stands for (`$HOME`).
+pub fn home_dir() -> Option<String> {
+    std::env::var("HOME").ok().filter(|h| !h.is_empty())
+}
+
 /// Go's `filepath.Join(base, rel)` on Unix: joins the non-empty parts and cleans the result.
 pub fn go_join(base: &str, rel: &str) -> String {
     match (base.is_empty(), rel.is_empty()) {
@@ -163,7 +168,7 @@ fn unc_len(path: &[u8], prefix_len: usize) -> usize {
 }
 
 /// Context schemes a builder resolves itself, never joined to the working directory.
-fn is_remote_context(context: &str) -> bool {
+pub(crate) fn is_remote_context(context: &str) -> bool {
     context.contains("://")
         || context.starts_with("service:")
         || [
@@ -179,7 +184,7 @@ fn is_remote_context(context: &str) -> bool {
 }
 
 /// An `extends.file` Compose loads remotely (OCI artifact or git repository).
-fn is_remote_resource(path: &str) -> bool {
+pub(crate) fn is_remote_resource(path: &str) -> bool {
     path.starts_with("oci://")
         || ["git://", "git@", "github.com/", "ssh://"]
             .iter()
