@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// hoist: run Compose stacks. Reads the same compose.yaml files as Docker Compose.
 #[derive(Debug, Parser)]
-#[command(name = "hoist", version, about, long_about = None, disable_version_flag = true)]
+#[command(name = "hoist", version, about, long_about = None)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -45,7 +45,7 @@ pub struct GlobalArgs {
     #[arg(long = "profile", global = true, value_name = "PROFILE")]
     pub profile: Vec<String>,
 
-    /// Progress output: auto, tty, plain, json or quiet (`COMPOSE_PROGRESS`).
+    /// Progress output: auto, tty, plain, json or quiet.
     #[arg(
         long,
         global = true,
@@ -55,7 +55,7 @@ pub struct GlobalArgs {
     )]
     pub progress: Option<Progress>,
 
-    /// When to use colours and control characters: never, always or auto (`COMPOSE_ANSI`).
+    /// When to use colours and control characters: never, always or auto.
     #[arg(
         long,
         global = true,
