@@ -86,6 +86,24 @@ pub enum Ansi {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create and start containers (networks and volumes first, services in dependency order).
+    Up(UpArgs),
+    /// Stop and remove containers and networks (and volumes with -v).
+    Down(DownArgs),
+    /// List the project's containers.
+    Ps(PsArgs),
+    /// Show the containers' output.
+    Logs(LogsArgs),
+    /// Start existing containers.
+    Start(ServicesTimeoutArgs),
+    /// Stop running containers without removing them.
+    Stop(ServicesTimeoutArgs),
+    /// Restart containers.
+    Restart(ServicesTimeoutArgs),
+    /// Remove stopped containers.
+    Rm(RmArgs),
+    /// Send a signal to running containers.
+    Kill(KillArgs),
     /// Parse, resolve and render the compose files in canonical form.
     Config(ConfigArgs),
     /// Show hoist's version.
@@ -182,4 +200,189 @@ pub struct VersionArgs {
     /// Output format: pretty or json. (No `-f`: that is the global `--file`.)
     #[arg(long, default_value = "pretty", value_parser = ["pretty", "json"])]
     pub format: String,
+}
+
+/// `hoist up`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct UpArgs {
+    /// Services to start (with their dependencies); all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Detached mode: start the containers and return.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Wait for services to be running or healthy (implies detached mode).
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this many seconds (with --wait).
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+    /// Don't start the services the named services depend on.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Recreate containers even if their configuration and image haven't changed.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// Never recreate existing containers.
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Create containers but don't start them.
+    #[arg(long)]
+    pub no_start: bool,
+    /// Remove containers of services no longer in the compose files.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Recreate anonymous volumes instead of reusing the previous containers' data.
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
+    /// Scale SERVICE to NUM instances (overrides `scale` in the file); repeatable.
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
+    /// Seconds to wait for containers to stop when shutting down.
+    #[arg(short = 't', long, value_name = "SECONDS")]
+    pub timeout: Option<i32>,
+    /// Show timestamps in the attached logs.
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Stop all containers if any container stops (attached mode).
+    #[arg(long)]
+    pub abort_on_container_exit: bool,
+    /// Stop all containers if any container exits with a non-zero code (attached mode).
+    #[arg(long)]
+    pub abort_on_container_failure: bool,
+    /// Return the exit code of this service's container (implies --abort-on-container-exit).
+    #[arg(long, value_name = "SERVICE")]
+    pub exit_code_from: Option<String>,
+    /// Attach to these services' output only (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    pub attach: Vec<String>,
+    /// Don't attach to these services' output (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    pub no_attach: Vec<String>,
+}
+
+/// `hoist down`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct DownArgs {
+    /// Also remove named volumes declared in the file and anonymous volumes of containers.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Remove containers of services no longer in the compose files.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Seconds to wait for containers to stop.
+    #[arg(short = 't', long, value_name = "SECONDS")]
+    pub timeout: Option<i32>,
+    /// Remove images used by services: `local` (without a custom tag) or `all`.
+    #[arg(long, value_name = "TYPE", value_parser = ["local", "all"])]
+    pub rmi: Option<String>,
+}
+
+/// Output format of `ps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TableFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+/// `hoist ps`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct PsArgs {
+    /// Services to list; all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Show stopped containers too.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Only print container IDs.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Print the service names, one per line.
+    #[arg(long = "services")]
+    pub services_only: bool,
+    /// Only containers in this state (repeatable): created, restarting, running, removing,
+    /// paused, exited, dead.
+    #[arg(long, value_name = "STATUS")]
+    pub status: Vec<String>,
+    /// Filter: `status=running` (Compose supports only status).
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// Output format: table or json (one JSON object per line).
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// Service arguments plus a stop timeout (`start`, `stop`, `restart`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct ServicesTimeoutArgs {
+    /// Services; all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Seconds to wait for containers to stop.
+    #[arg(short = 't', long, value_name = "SECONDS")]
+    pub timeout: Option<i32>,
+    /// Don't act on the services the named services depend on.
+    #[arg(long)]
+    pub no_deps: bool,
+}
+
+/// `hoist rm`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct RmArgs {
+    /// Services; all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Don't ask for confirmation (hoist never asks; accepted for compatibility).
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Stop the containers first if they are running.
+    #[arg(short = 's', long)]
+    pub stop: bool,
+    /// Remove anonymous volumes attached to the containers.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+}
+
+/// `hoist kill`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct KillArgs {
+    /// Services; all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// The signal to send.
+    #[arg(short = 's', long, default_value = "SIGKILL")]
+    pub signal: String,
+    /// Remove containers of services no longer in the compose files.
+    #[arg(long)]
+    pub remove_orphans: bool,
+}
+
+/// `hoist logs`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct LogsArgs {
+    /// Services; all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Follow the output (also of containers that restart or start later).
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Number of lines from the end of each container's log (`all` for everything).
+    #[arg(short = 'n', long, default_value = "all", value_name = "N")]
+    pub tail: String,
+    /// Show timestamps.
+    #[arg(short = 't', long)]
+    pub timestamps: bool,
+    /// Only lines since this time: a duration ago (`10m`, `1h30m`) or a Unix timestamp.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only lines before this time: a duration ago or a Unix timestamp.
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Print without colours.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Print without the `name | ` prefix.
+    #[arg(long)]
+    pub no_log_prefix: bool,
 }

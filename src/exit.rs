@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::compose::error::LoadError;
+use crate::engine::error::EngineError;
 
 /// Every failure hoist reports. Each kind has its exit code.
 #[derive(Debug, thiserror::Error)]
@@ -10,6 +11,9 @@ pub enum Error {
     /// The compose files or flags are wrong.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// The Docker Engine refused or failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     /// Writing output failed.
     #[error("writing {what}: {source}")]
     Output {
@@ -23,10 +27,13 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit status for this error (Docker Compose exits 1 for all of these).
+    /// The process exit status for this error: 130 for Ctrl-C, 125 when no daemon answers
+    /// (the docker CLI's code for daemon errors), 1 for everything else, as Compose.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Load(_) | Error::Output { .. } | Error::Usage(_) => 1,
+            Error::Engine(EngineError::Interrupted) => 130,
+            Error::Engine(EngineError::Unreachable { .. }) => 125,
+            Error::Load(_) | Error::Engine(_) | Error::Output { .. } | Error::Usage(_) => 1,
         }
     }
 }

@@ -6,8 +6,10 @@
 pub mod cli;
 pub mod commands;
 pub mod compose;
+pub mod engine;
 pub mod exit;
 pub mod options;
+pub mod plan;
 pub mod ui;
 
 use std::io::Write;
@@ -23,6 +25,10 @@ pub fn main_with_exit_code() -> i32 {
     let cli = Cli::parse();
     let mut warnings = Vec::new();
     let result = run(&cli, &mut warnings);
+    let (result, code) = match result {
+        Ok((out, code)) => (Ok(out), code),
+        Err(e) => (Err(e), 0),
+    };
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for w in &warnings {
@@ -31,15 +37,11 @@ pub fn main_with_exit_code() -> i32 {
     match result {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
-            if stdout
+            // A closed pipe (`hoist config | head`) is not a failure of hoist.
+            let _ = stdout
                 .write_all(out.as_bytes())
-                .and_then(|_| stdout.flush())
-                .is_err()
-            {
-                // A closed pipe (`hoist config | head`) is not a failure of hoist.
-                return 0;
-            }
-            0
+                .and_then(|_| stdout.flush());
+            code
         }
         Err(e) => {
             let _ = writeln!(err, "{}", exit::Report(&e));
@@ -48,15 +50,17 @@ pub fn main_with_exit_code() -> i32 {
     }
 }
 
-/// Runs one command; returns what it prints on standard output.
-pub fn run(cli: &Cli, warnings: &mut Vec<String>) -> Result<String, Error> {
+/// Runs one command; returns what it prints on standard output and the exit status.
+pub fn run(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32), Error> {
     match &cli.command {
-        Command::Version(args) => Ok(commands::version::run(args)),
+        Command::Version(args) => Ok((commands::version::run(args), 0)),
         Command::Config(args) => {
             let cwd = std::env::current_dir()
                 .map_err(|e| Error::Usage(format!("cannot read the current directory: {e}")))?;
             let opts = options::resolve(&cli.global, Environment::from_process(), &cwd, warnings)?;
-            commands::config::run(args, opts, warnings)
+            Ok((commands::config::run(args, opts, warnings)?, 0))
         }
+        // The engine commands run on an async runtime; `config` stays without one (fast).
+        _ => commands::engine::run(cli, warnings),
     }
 }

@@ -1,3 +1,5 @@
-//! What hoist shows people: tables now; progress renderers come with the engine commands.
+//! What hoist shows people: progress events and their renderers, tables.
 
+pub mod event;
+pub mod progress;
 pub mod table;

@@ -1,0 +1,840 @@
+//! `hoist up`: converge the project's containers, then start each service the moment its
+//! own dependencies are satisfied — no level barriers, no global lock, readiness from the
+//! engine's events.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::cli::UpArgs;
+use crate::engine::containers::{self, ProjectContainer};
+use crate::engine::error::EngineError;
+use crate::engine::ops::{self, report};
+use crate::engine::project::Session;
+use crate::engine::resources::{self, Outcome};
+use crate::engine::spec;
+use crate::engine::watch::{ContainerState, Watcher};
+use crate::plan::converge::{self, Action, Desired, RecreatePolicy};
+use crate::plan::graph::{Dependency, Graph};
+use crate::ui::event::{ResourceKind, Status};
+
+/// How far a service has come, as its dependents see it.
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    Pending,
+    /// Containers exist (id, name), not started yet.
+    Created(Vec<(String, String)>),
+    /// Containers were started (or were running already).
+    Started(Vec<(String, String)>),
+    /// The service could not be brought up; dependents fail or skip it.
+    Failed(String),
+}
+
+/// A service job's result: its containers as (id, name).
+type ServiceResult = Result<Vec<(String, String)>, EngineError>;
+
+/// The outcome of `up`: the services' containers, for `--wait` and attached mode.
+pub struct Started {
+    pub containers: BTreeMap<String, Vec<(String, String)>>,
+    pub watcher: Watcher,
+}
+
+/// Runs `up` (detached part): resources, convergence, dependency-ordered start.
+pub async fn converge_and_start(
+    session: Arc<Session>,
+    args: &UpArgs,
+    disabled: &BTreeSet<String>,
+    warnings: &mut Vec<String>,
+) -> Result<Started, EngineError> {
+    let graph = Graph::of(&session.project);
+    let targets: BTreeSet<String> = if args.services.is_empty() {
+        graph.services().map(str::to_string).collect()
+    } else if args.no_deps {
+        args.services.iter().cloned().collect()
+    } else {
+        graph.with_dependencies(&args.services)
+    };
+    let scales = parse_scales(&args.scale)?;
+
+    let watcher = Watcher::start(&session.docker, session.name()).await?;
+    let existing = containers::list(&session.docker, session.name(), true).await?;
+    handle_orphans(&session, &existing, disabled, args.remove_orphans, warnings).await?;
+    ensure_resources(&session, &targets, warnings).await?;
+
+    let policy = if args.force_recreate {
+        RecreatePolicy::Always
+    } else if args.no_recreate {
+        RecreatePolicy::Never
+    } else {
+        RecreatePolicy::Diverged
+    };
+    let mut channels: HashMap<String, (watch::Sender<Phase>, watch::Receiver<Phase>)> = targets
+        .iter()
+        .map(|s| (s.clone(), watch::channel(Phase::Pending)))
+        .collect();
+    let receivers: Arc<HashMap<String, watch::Receiver<Phase>>> = Arc::new(
+        channels
+            .iter()
+            .map(|(k, (_, rx))| (k.clone(), rx.clone()))
+            .collect(),
+    );
+    let mut tasks: JoinSet<(String, ServiceResult)> = JoinSet::new();
+    for name in &targets {
+        let Some((tx, _)) = channels.remove(name) else {
+            continue;
+        };
+        let deps: Vec<Dependency> = graph
+            .dependencies(name)
+            .iter()
+            .filter(|d| targets.contains(&d.service))
+            .cloned()
+            .collect();
+        let own: Vec<ProjectContainer> = existing
+            .iter()
+            .filter(|c| c.service == *name && !c.oneoff)
+            .cloned()
+            .collect();
+        let job = ServiceJob {
+            session: session.clone(),
+            watcher: watcher.clone(),
+            name: name.clone(),
+            deps,
+            existing: own,
+            policy,
+            scale: scales.get(name).copied(),
+            no_start: args.no_start,
+            renew_anon_volumes: args.renew_anon_volumes,
+            receivers: receivers.clone(),
+        };
+        tasks.spawn(async move {
+            let result = job.run(&tx).await;
+            if let Err(e) = &result {
+                let _ = tx.send(Phase::Failed(e.to_string()));
+            }
+            (job.name, result)
+        });
+    }
+    let mut containers = BTreeMap::new();
+    let mut first_error = None;
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((name, Ok(list))) => {
+                containers.insert(name, list);
+            }
+            Ok((_, Err(e))) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => {
+                first_error.get_or_insert(EngineError::Api {
+                    action: "up".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(Started {
+            containers,
+            watcher,
+        }),
+    }
+}
+
+fn parse_scales(specs: &[String]) -> Result<HashMap<String, u32>, EngineError> {
+    specs
+        .iter()
+        .map(|s| {
+            let (name, n) = s.split_once('=').ok_or_else(|| EngineError::Api {
+                action: "--scale".into(),
+                message: format!("invalid --scale {s:?}: expected SERVICE=NUM"),
+            })?;
+            let n: u32 = n.parse().map_err(|_| EngineError::Api {
+                action: "--scale".into(),
+                message: format!("invalid --scale {s:?}: {n:?} is not a number"),
+            })?;
+            Ok((name.to_string(), n))
+        })
+        .collect()
+}
+
+/// Containers whose service is gone from the files: warned about, or removed.
+async fn handle_orphans(
+    session: &Session,
+    existing: &[ProjectContainer],
+    disabled: &BTreeSet<String>,
+    remove: bool,
+    warnings: &mut Vec<String>,
+) -> Result<(), EngineError> {
+    let orphans: Vec<&ProjectContainer> = existing
+        .iter()
+        .filter(|c| {
+            !c.oneoff && session.service(&c.service).is_none() && !disabled.contains(&c.service)
+        })
+        .collect();
+    if orphans.is_empty() {
+        return Ok(());
+    }
+    if remove {
+        for c in orphans {
+            ops::stop(&session.docker, &session.ui, &c.id, &c.name, None).await?;
+            ops::remove(&session.docker, &session.ui, &c.id, &c.name, false).await?;
+        }
+    } else {
+        let names: Vec<&str> = orphans.iter().map(|c| c.name.as_str()).collect();
+        warnings.push(format!(
+            "Found orphan containers ([{}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
+            names.join(" ")
+        ));
+    }
+    Ok(())
+}
+
+/// Creates the networks and volumes the target services use (in parallel).
+async fn ensure_resources(
+    session: &Arc<Session>,
+    targets: &BTreeSet<String>,
+    warnings: &mut Vec<String>,
+) -> Result<(), EngineError> {
+    let mut networks: BTreeSet<&str> = BTreeSet::new();
+    let mut volumes: BTreeSet<&str> = BTreeSet::new();
+    for name in targets {
+        let Some(s) = session.service(name) else {
+            continue;
+        };
+        networks.extend(s.networks.keys().map(String::as_str));
+        volumes.extend(
+            s.volumes
+                .iter()
+                .filter(|v| v.r#type == "volume" && !v.source.is_empty())
+                .map(|v| v.source.as_str()),
+        );
+    }
+    let mut tasks: JoinSet<Result<Vec<String>, EngineError>> = JoinSet::new();
+    for key in networks {
+        let Some(n) = session.project.networks.get(key).cloned() else {
+            continue;
+        };
+        let (session, key) = (session.clone(), key.to_string());
+        tasks.spawn(async move {
+            let mut w = Vec::new();
+            if !n.external {
+                report(
+                    &session.ui,
+                    ResourceKind::Network,
+                    &n.name,
+                    Status::Working,
+                    "Creating",
+                );
+            }
+            let outcome =
+                resources::ensure_network(&session.docker, session.name(), &key, &n, &mut w)
+                    .await?;
+            if outcome == Outcome::Created {
+                report(
+                    &session.ui,
+                    ResourceKind::Network,
+                    &n.name,
+                    Status::Done,
+                    "Created",
+                );
+            }
+            Ok(w)
+        });
+    }
+    for key in volumes {
+        let Some(v) = session.project.volumes.get(key).cloned() else {
+            continue;
+        };
+        let (session, key) = (session.clone(), key.to_string());
+        tasks.spawn(async move {
+            let mut w = Vec::new();
+            let outcome =
+                resources::ensure_volume(&session.docker, session.name(), &key, &v, &mut w).await?;
+            if outcome == Outcome::Created {
+                report(
+                    &session.ui,
+                    ResourceKind::Volume,
+                    &v.name,
+                    Status::Done,
+                    "Created",
+                );
+            }
+            Ok(w)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Ok(w)) => warnings.extend(w),
+            Ok(Err(e)) => return Err(e),
+            Err(e) => {
+                return Err(EngineError::Api {
+                    action: "creating networks and volumes".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Brings one service up: converge its containers, wait for its dependencies, start.
+struct ServiceJob {
+    session: Arc<Session>,
+    watcher: Watcher,
+    name: String,
+    deps: Vec<Dependency>,
+    existing: Vec<ProjectContainer>,
+    policy: RecreatePolicy,
+    scale: Option<u32>,
+    no_start: bool,
+    renew_anon_volumes: bool,
+    receivers: Arc<HashMap<String, watch::Receiver<Phase>>>,
+}
+
+impl ServiceJob {
+    async fn run(&self, tx: &watch::Sender<Phase>) -> Result<Vec<(String, String)>, EngineError> {
+        let session = &self.session;
+        let service = session
+            .service(&self.name)
+            .ok_or_else(|| EngineError::Api {
+                action: "up".into(),
+                message: format!("no such service: {}", self.name),
+            })?;
+        let image_id = session.image_id(service).await?;
+        // Containers that share another service's namespaces need that one created first.
+        for dep in &self.deps {
+            self.wait_phase(dep, |p| !matches!(p, Phase::Pending))
+                .await?;
+        }
+        let desired = Desired {
+            service: self.name.clone(),
+            replicas: self.scale.unwrap_or(service.scale().max(0) as u32),
+            config_hash: crate::compose::gojson::service_hash(service),
+            image_id: image_id.clone(),
+            networks: if service.network_mode.is_empty() {
+                service
+                    .networks
+                    .keys()
+                    .filter_map(|k| session.project.networks.get(k).map(|n| n.name.clone()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        };
+        let mut ready: Vec<(String, String)> = Vec::new();
+        let mut to_start: Vec<(String, String)> = Vec::new();
+        for action in converge::converge(&desired, &self.existing, self.policy) {
+            match action {
+                Action::Keep { container } => {
+                    if container.is_running() {
+                        self.watcher.seed(&container.id).await?;
+                        report(
+                            &session.ui,
+                            ResourceKind::Container,
+                            &container.name,
+                            Status::Done,
+                            "Running",
+                        );
+                        ready.push((container.id, container.name));
+                    } else {
+                        to_start.push((container.id, container.name));
+                    }
+                }
+                Action::Remove { container } => {
+                    ops::stop(
+                        &session.docker,
+                        &session.ui,
+                        &container.id,
+                        &container.name,
+                        None,
+                    )
+                    .await?;
+                    ops::remove(
+                        &session.docker,
+                        &session.ui,
+                        &container.id,
+                        &container.name,
+                        false,
+                    )
+                    .await?;
+                }
+                Action::Recreate { old } => {
+                    report(
+                        &session.ui,
+                        ResourceKind::Container,
+                        &old.name,
+                        Status::Working,
+                        "Recreate",
+                    );
+                    ops::stop(
+                        &session.docker,
+                        &session.ui,
+                        &old.id,
+                        &old.name,
+                        stop_timeout(service),
+                    )
+                    .await?;
+                    ops::remove(
+                        &session.docker,
+                        &session.ui,
+                        &old.id,
+                        &old.name,
+                        self.renew_anon_volumes,
+                    )
+                    .await?;
+                    let created = self.create(service, old.number, &image_id).await?;
+                    report(
+                        &session.ui,
+                        ResourceKind::Container,
+                        &created.1,
+                        Status::Done,
+                        "Recreated",
+                    );
+                    to_start.push(created);
+                }
+                Action::Create { number } => {
+                    to_start.push(self.create(service, number, &image_id).await?)
+                }
+            }
+        }
+        let mut all: Vec<(String, String)> = ready.iter().chain(&to_start).cloned().collect();
+        all.sort_by(|a, b| a.1.cmp(&b.1));
+        let _ = tx.send(Phase::Created(all.clone()));
+        if self.no_start {
+            return Ok(ready.into_iter().chain(to_start).collect());
+        }
+        for dep in &self.deps {
+            self.wait_condition(dep).await?;
+        }
+        for (id, name) in &to_start {
+            ops::start(&session.docker, &session.ui, id, name, &self.name).await?;
+            self.watcher.note(id, |s| {
+                if !s.started_once {
+                    s.running = true;
+                    s.started_once = true;
+                }
+            });
+        }
+        let _ = tx.send(Phase::Started(all));
+        Ok(ready.into_iter().chain(to_start).collect())
+    }
+
+    async fn create(
+        &self,
+        service: &crate::compose::model::ServiceConfig,
+        number: u32,
+        image_id: &str,
+    ) -> Result<(String, String), EngineError> {
+        let session = &self.session;
+        let ctx = session.spec_context();
+        let name = spec::container_name(session.name(), service, number);
+        let body =
+            spec::create_body(&ctx, service, number, image_id).map_err(|e| EngineError::Api {
+                action: format!("service {:?}", service.name),
+                message: e.to_string(),
+            })?;
+        let endpoints = spec::endpoints(&ctx, service, &name);
+        let id = ops::create(
+            &session.docker,
+            &session.ui,
+            &name,
+            body,
+            endpoints,
+            &service.name,
+        )
+        .await?;
+        Ok((id, name))
+    }
+
+    /// Waits until dependency `dep`'s phase satisfies `accept`; a failed dependency fails
+    /// this service unless the dependency is optional.
+    async fn wait_phase(
+        &self,
+        dep: &Dependency,
+        accept: impl Fn(&Phase) -> bool,
+    ) -> Result<Option<Vec<(String, String)>>, EngineError> {
+        let Some(rx) = self.receivers.get(&dep.service) else {
+            return Ok(None);
+        };
+        let mut rx = rx.clone();
+        let phase = rx
+            .wait_for(|p| accept(p) || matches!(p, Phase::Failed(_)))
+            .await
+            .map(|p| p.clone())
+            .unwrap_or(Phase::Failed("stopped".into()));
+        match phase {
+            Phase::Failed(reason) if dep.required => Err(EngineError::DependencyFailed {
+                service: self.name.clone(),
+                dependency: dep.service.clone(),
+                reason: format!("service {:?} failed: {reason}", dep.service),
+            }),
+            Phase::Failed(_) => Ok(None),
+            Phase::Created(ids) | Phase::Started(ids) => Ok(Some(ids)),
+            Phase::Pending => Ok(None),
+        }
+    }
+
+    /// Waits for `dep`'s `depends_on` condition, from the engine's events.
+    async fn wait_condition(&self, dep: &Dependency) -> Result<(), EngineError> {
+        let Some(containers) = self
+            .wait_phase(dep, |p| matches!(p, Phase::Started(_)))
+            .await?
+        else {
+            return Ok(());
+        };
+        for (id, name) in containers {
+            let condition = dep.condition.clone();
+            let verdict = self
+                .watcher
+                .wait_for(&id, |s| condition_verdict(&condition, s))
+                .await;
+            if let Err(reason) = verdict {
+                if dep.required {
+                    return Err(EngineError::DependencyFailed {
+                        service: self.name.clone(),
+                        dependency: dep.service.clone(),
+                        reason: format!("container {name} {reason}"),
+                    });
+                }
+                report(
+                    &self.session.ui,
+                    ResourceKind::Container,
+                    &name,
+                    Status::Warning,
+                    &format!("{reason} (optional dependency of {})", self.name),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The service's stop grace period in seconds (None: the engine's default).
+pub fn stop_timeout(service: &crate::compose::model::ServiceConfig) -> Option<i32> {
+    service
+        .stop_grace_period
+        .as_ref()
+        .map(|d| (d.0 / 1_000_000_000).clamp(0, i32::MAX as i64) as i32)
+}
+
+/// Whether a dependency's state satisfies `condition`: `Some(Ok)` yes, `Some(Err)` never
+/// will, `None` not yet.
+pub fn condition_verdict(condition: &str, s: &ContainerState) -> Option<Result<(), String>> {
+    match condition {
+        "service_healthy" => {
+            if s.health == "healthy" {
+                Some(Ok(()))
+            } else if s.health == "unhealthy" {
+                Some(Err("is unhealthy".into()))
+            } else if let (false, Some(code)) = (s.running, s.exit_code) {
+                Some(Err(format!("exited ({code})")))
+            } else {
+                None
+            }
+        }
+        "service_completed_successfully" => match (s.running, s.exit_code) {
+            (false, Some(0)) => Some(Ok(())),
+            (false, Some(code)) => Some(Err(format!("didn't complete successfully: exit {code}"))),
+            _ => None,
+        },
+        _ => s.started_once.then_some(Ok(())),
+    }
+}
+
+/// `up --wait`: every target service running (and healthy when it has a healthcheck);
+/// a one-shot service that others wait on with `service_completed_successfully` may exit
+/// 0 (docker/compose#10596 is not copied).
+pub async fn wait_ready(
+    session: &Session,
+    started: &Started,
+    timeout: Option<u64>,
+) -> Result<(), EngineError> {
+    let graph = Graph::of(&session.project);
+    let one_shot: BTreeSet<String> = graph
+        .services()
+        .flat_map(|s| graph.dependencies(s).to_vec())
+        .filter(|d| d.condition == "service_completed_successfully")
+        .map(|d| d.service)
+        .collect();
+    let mut waits = Vec::new();
+    for (service, list) in &started.containers {
+        let has_healthcheck = session
+            .service(service)
+            .and_then(|s| s.healthcheck.as_ref())
+            .is_some_and(|h| !h.disable && h.test.first().map(String::as_str) != Some("NONE"));
+        for (id, name) in list {
+            let may_exit = one_shot.contains(service);
+            let watcher = started.watcher.clone();
+            let (id, name) = (id.clone(), name.clone());
+            let ui = session.ui.clone();
+            waits.push(async move {
+                report(
+                    &ui,
+                    ResourceKind::Container,
+                    &name,
+                    Status::Working,
+                    "Waiting",
+                );
+                let verdict = watcher
+                    .wait_for(&id, |s| ready_verdict(s, has_healthcheck, may_exit))
+                    .await;
+                match &verdict {
+                    Ok(text) => report(&ui, ResourceKind::Container, &name, Status::Done, text),
+                    Err(reason) => {
+                        report(&ui, ResourceKind::Container, &name, Status::Error, reason)
+                    }
+                }
+                verdict.map_err(|reason| EngineError::ContainerFailed {
+                    container: name,
+                    reason,
+                })
+            });
+        }
+    }
+    let all = futures_util::future::join_all(waits);
+    let results = match timeout {
+        Some(secs) => tokio::time::timeout(Duration::from_secs(secs), all)
+            .await
+            .map_err(|_| {
+                EngineError::Timeout(format!(
+                    "timeout waiting for the project to be running/healthy after {secs}s"
+                ))
+            })?,
+        None => all.await,
+    };
+    results
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map(|_| ())
+}
+
+fn ready_verdict(
+    s: &ContainerState,
+    has_healthcheck: bool,
+    may_exit: bool,
+) -> Option<Result<&'static str, String>> {
+    match (s.running, s.exit_code) {
+        (false, Some(0)) if may_exit => return Some(Ok("Exited")),
+        (false, Some(code)) => return Some(Err(format!("exited ({code})"))),
+        _ => {}
+    }
+    if has_healthcheck {
+        match s.health.as_str() {
+            "healthy" => Some(Ok("Healthy")),
+            "unhealthy" => Some(Err("is unhealthy".into())),
+            _ => None,
+        }
+    } else {
+        s.running.then_some(Ok("Running"))
+    }
+}
+
+/// Attached mode: streams the attached services' output until every container has
+/// exited, a container exits with `--abort-on-container-exit`/`--abort-on-container-failure`,
+/// or Ctrl-C; then stops the stack like Compose. Returns the exit status.
+pub async fn attach(
+    session: &Arc<Session>,
+    started: &Started,
+    args: &UpArgs,
+    ansi: crate::cli::Ansi,
+) -> Result<i32, EngineError> {
+    use std::io::IsTerminal;
+    let attached: BTreeSet<String> = started
+        .containers
+        .keys()
+        .filter(|s| args.attach.is_empty() || args.attach.contains(*s))
+        .filter(|s| !args.no_attach.contains(*s))
+        .filter(|s| {
+            session
+                .service(s)
+                .is_none_or(|svc| svc.attach != Some(false))
+        })
+        .cloned()
+        .collect();
+    let listed = containers::list(&session.docker, session.name(), true).await?;
+    let shown: Vec<ProjectContainer> = listed
+        .iter()
+        .filter(|c| !c.oneoff && attached.contains(&c.service))
+        .cloned()
+        .collect();
+    let width = shown.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let style = crate::engine::logs::LogStyle {
+        prefix: true,
+        color: super::logs::color_enabled(ansi, std::io::stdout().is_terminal()),
+        timestamps: args.timestamps,
+        width,
+    };
+    let sink = crate::engine::logs::LogSink::new(Box::new(std::io::stdout()), style);
+    let query = crate::engine::logs::LogQuery {
+        follow: true,
+        tail: "all".into(),
+        since: 0,
+        until: 0,
+    };
+    let docker = session.docker.clone();
+    let project = session.name().to_string();
+    let services: std::collections::HashSet<String> = attached.iter().cloned().collect();
+    let timestamps = args.timestamps;
+    let log_task = tokio::spawn(async move {
+        let _ = crate::engine::logs::follow_project(
+            &docker,
+            &project,
+            shown,
+            sink,
+            query,
+            timestamps,
+            Some(services),
+        )
+        .await;
+    });
+
+    let abort_on_exit = args.abort_on_container_exit || args.exit_code_from.is_some();
+    let all: Vec<(String, String, String)> = started
+        .containers
+        .iter()
+        .flat_map(|(svc, list)| {
+            list.iter()
+                .map(move |(id, name)| (svc.clone(), id.clone(), name.clone()))
+        })
+        .collect();
+    let exits = all.iter().map(|(svc, id, name)| {
+        let watcher = started.watcher.clone();
+        let (svc, id, name) = (svc.clone(), id.clone(), name.clone());
+        async move {
+            let code = watcher
+                .wait_for(&id, |s| {
+                    (!s.running && s.started_once).then(|| s.exit_code.unwrap_or(0))
+                })
+                .await;
+            (svc, name, code)
+        }
+    });
+    let mut pending: futures_util::stream::FuturesUnordered<_> = exits.collect();
+    let mut codes: HashMap<String, i64> = HashMap::new();
+    let mut interrupted = false;
+    let mut aborted = false;
+    loop {
+        tokio::select! {
+            next = futures_util::StreamExt::next(&mut pending) => {
+                let Some((svc, name, code)) = next else { break };
+                session.ui.log(&format!("{name} exited with code {code}"));
+                codes.insert(svc, code);
+                if abort_on_exit || (args.abort_on_container_failure && code != 0) {
+                    aborted = true;
+                    break;
+                }
+            }
+            _ = tokio::signal::ctrl_c() => {
+                interrupted = true;
+                break;
+            }
+        }
+    }
+    if interrupted || aborted {
+        session.ui.log(if interrupted {
+            "Gracefully stopping... (press Ctrl+C again to force)"
+        } else {
+            "Aborting on container exit..."
+        });
+        let stops = all.iter().map(|(svc, id, name)| {
+            let timeout = args
+                .timeout
+                .or_else(|| session.service(svc).and_then(stop_timeout));
+            ops::stop(&session.docker, &session.ui, id, name, timeout)
+        });
+        tokio::select! {
+            results = futures_util::future::join_all(stops) => {
+                for r in results { r?; }
+            }
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        session.ui.finish();
+    }
+    log_task.abort();
+    if interrupted {
+        return Err(EngineError::Interrupted);
+    }
+    if let Some(svc) = &args.exit_code_from {
+        let code = match codes.get(svc) {
+            Some(c) => *c,
+            None => {
+                let id = started
+                    .containers
+                    .get(svc)
+                    .and_then(|l| l.first())
+                    .map(|(id, _)| id.clone());
+                id.and_then(|id| started.watcher.state(&id))
+                    .and_then(|s| s.exit_code)
+                    .unwrap_or(0)
+            }
+        };
+        return Ok(code.clamp(0, 255) as i32);
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(running: bool, health: &str, exit: Option<i64>) -> ContainerState {
+        ContainerState {
+            running,
+            health: health.into(),
+            exit_code: exit,
+            started_once: true,
+        }
+    }
+
+    #[test]
+    fn conditions_follow_compose() {
+        assert_eq!(
+            condition_verdict("service_started", &state(true, "", None)),
+            Some(Ok(()))
+        );
+        assert_eq!(
+            condition_verdict("service_healthy", &state(true, "starting", None)),
+            None
+        );
+        assert_eq!(
+            condition_verdict("service_healthy", &state(true, "healthy", None)),
+            Some(Ok(()))
+        );
+        assert!(matches!(
+            condition_verdict("service_healthy", &state(true, "unhealthy", None)),
+            Some(Err(_))
+        ));
+        assert!(matches!(
+            condition_verdict("service_healthy", &state(false, "", Some(1))),
+            Some(Err(_))
+        ));
+        assert_eq!(
+            condition_verdict("service_completed_successfully", &state(false, "", Some(0))),
+            Some(Ok(()))
+        );
+        assert!(matches!(
+            condition_verdict("service_completed_successfully", &state(false, "", Some(2))),
+            Some(Err(e)) if e.contains("exit 2")
+        ));
+    }
+
+    #[test]
+    fn wait_accepts_a_one_shot_that_exited_zero() {
+        assert_eq!(
+            ready_verdict(&state(false, "", Some(0)), false, true),
+            Some(Ok("Exited"))
+        );
+        assert!(matches!(
+            ready_verdict(&state(false, "", Some(0)), false, false),
+            Some(Err(_))
+        ));
+        assert_eq!(
+            ready_verdict(&state(true, "starting", None), true, false),
+            None
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! Engine errors: what the daemon refused or could not do, and for which resource.
+
+use bollard::errors::Error as ApiError;
+
+/// A failure while talking to the Docker Engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// No daemon answers at the configured address.
+    #[error(
+        "Cannot connect to the Docker daemon at {host}. Is the docker daemon running? ({reason})"
+    )]
+    Unreachable { host: String, reason: String },
+    /// An API call failed.
+    #[error("{action}: {message}")]
+    Api { action: String, message: String },
+    /// A service's image is not on the engine and cannot be had.
+    #[error(
+        "service {service:?}: image {image} not found on the engine (hoist does not pull yet; load it with `docker pull` or `docker load`)"
+    )]
+    ImageMissing { service: String, image: String },
+    /// Another process holds a published port.
+    #[error("service {service:?}: cannot publish port: {message}")]
+    PortAllocated { service: String, message: String },
+    /// A dependency did not reach its condition.
+    #[error("dependency failed to start: {reason}")]
+    DependencyFailed {
+        service: String,
+        dependency: String,
+        reason: String,
+    },
+    /// A container the user waits on failed.
+    #[error("container {container} {reason}")]
+    ContainerFailed { container: String, reason: String },
+    /// The user interrupted the command.
+    #[error("interrupted")]
+    Interrupted,
+    /// `--wait-timeout` or a stop timeout ran out.
+    #[error("{0}")]
+    Timeout(String),
+}
+
+impl EngineError {
+    /// Wraps an API error with what hoist was doing.
+    pub fn api(action: impl Into<String>, e: ApiError) -> Self {
+        EngineError::Api {
+            action: action.into(),
+            message: api_message(&e),
+        }
+    }
+
+    /// True when the API error is a 404 (the resource does not exist).
+    pub fn is_not_found(e: &ApiError) -> bool {
+        matches!(
+            e,
+            ApiError::DockerResponseServerError {
+                status_code: 404,
+                ..
+            }
+        )
+    }
+}
+
+/// The daemon's own message when it sent one, else bollard's description.
+pub fn api_message(e: &ApiError) -> String {
+    match e {
+        ApiError::DockerResponseServerError { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,217 @@
+//! Container output as Compose shows it: `name  | line`, names aligned and coloured,
+//! following containers that restart or appear while we watch.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use bollard::Docker;
+use bollard::container::LogOutput;
+use bollard::query_parameters::{EventsOptions, LogsOptions};
+use futures_util::StreamExt;
+use tokio::task::JoinSet;
+
+use super::containers::ProjectContainer;
+use super::error::EngineError;
+use super::labels;
+
+/// How log lines are printed.
+#[derive(Clone, Debug, Default)]
+pub struct LogStyle {
+    pub prefix: bool,
+    pub color: bool,
+    pub timestamps: bool,
+    /// Width the container names are padded to.
+    pub width: usize,
+}
+
+/// What to fetch.
+#[derive(Clone, Debug, Default)]
+pub struct LogQuery {
+    pub follow: bool,
+    /// `all` or a number of lines.
+    pub tail: String,
+    /// Unix seconds; 0 for none.
+    pub since: i32,
+    pub until: i32,
+}
+
+/// A serialized writer shared by all streams so lines never interleave mid-line.
+#[derive(Clone)]
+pub struct LogSink {
+    out: Arc<Mutex<Box<dyn Write + Send>>>,
+    style: LogStyle,
+    colors: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+const PALETTE: [&str; 6] = ["36", "33", "32", "35", "34", "31"];
+
+impl LogSink {
+    pub fn new(out: Box<dyn Write + Send>, style: LogStyle) -> Self {
+        LogSink {
+            out: Arc::new(Mutex::new(out)),
+            style,
+            colors: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn color_of(&self, service: &str) -> &'static str {
+        let mut colors = self.colors.lock().unwrap_or_else(|p| p.into_inner());
+        let next = colors.len();
+        let i = *colors.entry(service.to_string()).or_insert(next);
+        PALETTE[i % PALETTE.len()]
+    }
+
+    /// Prints one line of `container`'s output.
+    pub fn line(&self, container: &str, service: &str, line: &str) {
+        let mut text = String::new();
+        if self.style.prefix {
+            let prefix = format!("{container:<width$} | ", width = self.style.width);
+            if self.style.color {
+                text.push_str(&format!("\x1b[{}m{prefix}\x1b[0m", self.color_of(service)));
+            } else {
+                text.push_str(&prefix);
+            }
+        }
+        text.push_str(line);
+        text.push('\n');
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+}
+
+/// Streams the logs of one container into the sink, line by line.
+pub async fn stream_container(
+    docker: Docker,
+    sink: LogSink,
+    c: ProjectContainer,
+    query: LogQuery,
+    timestamps: bool,
+) {
+    let mut stream = docker.logs(
+        &c.id,
+        Some(LogsOptions {
+            follow: query.follow,
+            stdout: true,
+            stderr: true,
+            since: query.since,
+            until: query.until,
+            timestamps,
+            tail: if query.tail.is_empty() {
+                "all".into()
+            } else {
+                query.tail.clone()
+            },
+        }),
+    );
+    let mut pending = String::new();
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { break };
+        let bytes = match chunk {
+            LogOutput::StdOut { message }
+            | LogOutput::StdErr { message }
+            | LogOutput::Console { message } => message,
+            LogOutput::StdIn { .. } => continue,
+        };
+        pending.push_str(&String::from_utf8_lossy(&bytes));
+        while let Some(pos) = pending.find('\n') {
+            let line: String = pending.drain(..=pos).collect();
+            sink.line(&c.name, &c.service, line.trim_end_matches(['\n', '\r']));
+        }
+    }
+    if !pending.is_empty() {
+        sink.line(&c.name, &c.service, &pending);
+    }
+}
+
+/// Streams the logs of `containers`; when following, also picks up containers of the
+/// project that start later (new ones, restarts) until `stop` resolves.
+pub async fn follow_project(
+    docker: &Docker,
+    project: &str,
+    containers: Vec<ProjectContainer>,
+    sink: LogSink,
+    query: LogQuery,
+    timestamps: bool,
+    services: Option<HashSet<String>>,
+) -> Result<(), EngineError> {
+    let mut tasks = JoinSet::new();
+    let mut streaming: HashSet<String> = HashSet::new();
+    for c in containers {
+        streaming.insert(c.id.clone());
+        tasks.spawn(stream_container(
+            docker.clone(),
+            sink.clone(),
+            c,
+            query.clone(),
+            timestamps,
+        ));
+    }
+    if !query.follow {
+        while tasks.join_next().await.is_some() {}
+        return Ok(());
+    }
+    let filters = HashMap::from([
+        ("type".to_string(), vec!["container".to_string()]),
+        ("event".to_string(), vec!["start".to_string()]),
+        (
+            "label".to_string(),
+            vec![format!("{}={project}", labels::PROJECT)],
+        ),
+    ]);
+    let mut events = docker.events(Some(EventsOptions {
+        filters: Some(filters),
+        ..Default::default()
+    }));
+    while let Some(event) = events.next().await {
+        let Ok(event) = event else { break };
+        let Some(actor) = event.actor else { continue };
+        let Some(id) = actor.id else { continue };
+        let attrs = actor.attributes.unwrap_or_default();
+        let service = attrs.get(labels::SERVICE).cloned().unwrap_or_default();
+        if services.as_ref().is_some_and(|s| !s.contains(&service)) {
+            continue;
+        }
+        // A restart re-opens the stream from now; the old one ended with the process.
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i32 - 1)
+            .unwrap_or(0);
+        let name = attrs
+            .get("name")
+            .cloned()
+            .unwrap_or_else(|| id.chars().take(12).collect());
+        let c = ProjectContainer {
+            id: id.clone(),
+            name,
+            service,
+            number: 0,
+            oneoff: false,
+            config_hash: String::new(),
+            image_id: String::new(),
+            image: String::new(),
+            state: "running".into(),
+            status: String::new(),
+            command: String::new(),
+            created: 0,
+            labels: attrs,
+            networks: Vec::new(),
+            ports: Vec::new(),
+        };
+        streaming.insert(id);
+        let q = LogQuery {
+            since,
+            tail: "all".into(),
+            ..query.clone()
+        };
+        tasks.spawn(stream_container(
+            docker.clone(),
+            sink.clone(),
+            c,
+            q,
+            timestamps,
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! Container operations with Compose's semantics: create (joining every network), start,
+//! stop with the service's grace period, kill, remove; each reported as progress events.
+
+use std::sync::Arc;
+
+use bollard::Docker;
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, NetworkConnectRequest, NetworkingConfig,
+};
+use bollard::query_parameters::{
+    CreateContainerOptions, KillContainerOptions, RemoveContainerOptions, StartContainerOptions,
+    StopContainerOptions,
+};
+
+use super::error::{EngineError, api_message};
+use crate::ui::event::{Event, ResourceKind, Status};
+use crate::ui::progress::Renderer;
+
+/// Where operations report what they do.
+pub type Ui = Arc<dyn Renderer>;
+
+/// Sends one progress event.
+pub fn report(ui: &Ui, kind: ResourceKind, name: &str, status: Status, text: &str) {
+    ui.event(Event {
+        kind,
+        name: name.to_string(),
+        status,
+        text: text.to_string(),
+        details: None,
+        at: std::time::Instant::now(),
+    });
+}
+
+/// Creates a container named `name` and connects it to every network after the first.
+/// Returns its ID.
+pub async fn create(
+    docker: &Docker,
+    ui: &Ui,
+    name: &str,
+    mut body: ContainerCreateBody,
+    endpoints: Vec<(String, EndpointSettings)>,
+    service: &str,
+) -> Result<String, EngineError> {
+    report(
+        ui,
+        ResourceKind::Container,
+        name,
+        Status::Working,
+        "Creating",
+    );
+    let mut rest = endpoints.into_iter();
+    if let Some((network, endpoint)) = rest.next() {
+        body.networking_config = Some(NetworkingConfig {
+            endpoints_config: Some([(network, endpoint)].into_iter().collect()),
+        });
+    }
+    let created = docker
+        .create_container(
+            Some(CreateContainerOptions {
+                name: Some(name.to_string()),
+                ..Default::default()
+            }),
+            body,
+        )
+        .await
+        .map_err(|e| {
+            report(ui, ResourceKind::Container, name, Status::Error, "Error");
+            classify(service, format!("creating container {name}"), e)
+        })?;
+    // Engine 1.41 takes one network at creation; the others are connected before start.
+    for (network, endpoint) in rest {
+        docker
+            .connect_network(
+                &network,
+                NetworkConnectRequest {
+                    container: created.id.clone(),
+                    endpoint_config: Some(endpoint),
+                },
+            )
+            .await
+            .map_err(|e| EngineError::api(format!("connecting {name} to network {network}"), e))?;
+    }
+    report(ui, ResourceKind::Container, name, Status::Done, "Created");
+    Ok(created.id)
+}
+
+/// Starts a container.
+pub async fn start(
+    docker: &Docker,
+    ui: &Ui,
+    id: &str,
+    name: &str,
+    service: &str,
+) -> Result<(), EngineError> {
+    report(
+        ui,
+        ResourceKind::Container,
+        name,
+        Status::Working,
+        "Starting",
+    );
+    docker
+        .start_container(id, None::<StartContainerOptions>)
+        .await
+        .map_err(|e| {
+            report(ui, ResourceKind::Container, name, Status::Error, "Error");
+            classify(service, format!("starting container {name}"), e)
+        })?;
+    report(ui, ResourceKind::Container, name, Status::Done, "Started");
+    Ok(())
+}
+
+/// Stops a container, waiting `timeout` seconds (None: the container's own stop timeout)
+/// before the engine kills it.
+pub async fn stop(
+    docker: &Docker,
+    ui: &Ui,
+    id: &str,
+    name: &str,
+    timeout: Option<i32>,
+) -> Result<(), EngineError> {
+    report(
+        ui,
+        ResourceKind::Container,
+        name,
+        Status::Working,
+        "Stopping",
+    );
+    match docker
+        .stop_container(
+            id,
+            Some(StopContainerOptions {
+                t: timeout,
+                signal: None,
+            }),
+        )
+        .await
+    {
+        Ok(()) => {}
+        // 304: already stopped; 404: already gone.
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 304 | 404,
+            ..
+        }) => {}
+        Err(e) => {
+            report(ui, ResourceKind::Container, name, Status::Error, "Error");
+            return Err(EngineError::api(format!("stopping container {name}"), e));
+        }
+    }
+    report(ui, ResourceKind::Container, name, Status::Done, "Stopped");
+    Ok(())
+}
+
+/// Sends a signal to a running container.
+pub async fn kill(
+    docker: &Docker,
+    ui: &Ui,
+    id: &str,
+    name: &str,
+    signal: &str,
+) -> Result<(), EngineError> {
+    report(
+        ui,
+        ResourceKind::Container,
+        name,
+        Status::Working,
+        "Killing",
+    );
+    docker
+        .kill_container(
+            id,
+            Some(KillContainerOptions {
+                signal: signal.to_string(),
+            }),
+        )
+        .await
+        .map_err(|e| EngineError::api(format!("killing container {name}"), e))?;
+    report(ui, ResourceKind::Container, name, Status::Done, "Killed");
+    Ok(())
+}
+
+/// Removes a container (forcefully, which also stops it); `volumes` removes its anonymous
+/// volumes too.
+pub async fn remove(
+    docker: &Docker,
+    ui: &Ui,
+    id: &str,
+    name: &str,
+    volumes: bool,
+) -> Result<(), EngineError> {
+    report(
+        ui,
+        ResourceKind::Container,
+        name,
+        Status::Working,
+        "Removing",
+    );
+    match docker
+        .remove_container(
+            id,
+            Some(RemoveContainerOptions {
+                v: volumes,
+                force: true,
+                link: false,
+            }),
+        )
+        .await
+    {
+        Ok(()) => {}
+        Err(e) if EngineError::is_not_found(&e) => {}
+        Err(e) if api_message(&e).contains("already in progress") => {}
+        Err(e) => {
+            report(ui, ResourceKind::Container, name, Status::Error, "Error");
+            return Err(EngineError::api(format!("removing container {name}"), e));
+        }
+    }
+    report(ui, ResourceKind::Container, name, Status::Done, "Removed");
+    Ok(())
+}
+
+/// Turns the engine's refusals users hit most into errors that say what to do.
+fn classify(service: &str, action: String, e: bollard::errors::Error) -> EngineError {
+    let message = api_message(&e);
+    if message.contains("port is already allocated") || message.contains("address already in use") {
+        return EngineError::PortAllocated {
+            service: service.to_string(),
+            message,
+        };
+    }
+    if message.contains("No such image") {
+        return EngineError::ImageMissing {
+            service: service.to_string(),
+            image: message.trim_start_matches("No such image: ").to_string(),
+        };
+    }
+    EngineError::Api { action, message }
+}

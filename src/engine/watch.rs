@@ -1,0 +1,223 @@
+//! Container states from the engine's events stream: readiness without polling.
+//!
+//! A watcher subscribes to the project's container events before anything starts, seeds
+//! each container's state with one inspect when someone first waits on it, then updates
+//! it from `start`, `die` and `health_status` events. Waiters wake on every change.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bollard::Docker;
+use bollard::query_parameters::{EventsOptions, InspectContainerOptions};
+use futures_util::StreamExt;
+use tokio::sync::Notify;
+
+use super::error::{EngineError, api_message};
+use super::labels;
+
+/// What the engine last said about a container.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContainerState {
+    pub running: bool,
+    /// `starting`, `healthy`, `unhealthy`, or empty when there is no healthcheck.
+    pub health: String,
+    /// The exit code once the container has stopped.
+    pub exit_code: Option<i64>,
+    /// True once the container has been started at least once since it was created.
+    pub started_once: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    states: Mutex<HashMap<String, ContainerState>>,
+    changed: Notify,
+}
+
+/// A live view of the project's containers, fed by the events stream.
+#[derive(Clone)]
+pub struct Watcher {
+    docker: Docker,
+    shared: Arc<Shared>,
+    task: Arc<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.task) == 1 {
+            self.task.abort();
+        }
+    }
+}
+
+impl Watcher {
+    /// Subscribes to the container events of `project`. Call before creating or starting
+    /// anything so no event is missed.
+    pub async fn start(docker: &Docker, project: &str) -> Result<Watcher, EngineError> {
+        let filters = HashMap::from([
+            ("type".to_string(), vec!["container".to_string()]),
+            (
+                "label".to_string(),
+                vec![format!("{}={project}", labels::PROJECT)],
+            ),
+        ]);
+        // `since` replays what happened between this call and the moment the request
+        // reaches the daemon, so a container that exits at once is not missed.
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs().saturating_sub(1))
+            .unwrap_or(0);
+        let mut stream = docker.events(Some(EventsOptions {
+            since: Some(since.to_string()),
+            filters: Some(filters),
+            ..Default::default()
+        }));
+        let shared = Arc::new(Shared::default());
+        let feed = shared.clone();
+        let task = tokio::spawn(async move {
+            while let Some(event) = stream.next().await {
+                let Ok(event) = event else { break };
+                let (Some(action), Some(actor)) = (event.action, event.actor) else {
+                    continue;
+                };
+                let Some(id) = actor.id else { continue };
+                let attrs = actor.attributes.unwrap_or_default();
+                let mut states = feed.states.lock().unwrap_or_else(|p| p.into_inner());
+                let state = states.entry(id).or_default();
+                apply_event(state, &action, &attrs);
+                drop(states);
+                feed.changed.notify_waiters();
+            }
+            // The stream ended (daemon gone): wake everybody so they notice.
+            feed.changed.notify_waiters();
+        });
+        Ok(Watcher {
+            docker: docker.clone(),
+            shared,
+            task: Arc::new(task),
+        })
+    }
+
+    /// Records a state learned otherwise (after our own start call, for instance).
+    pub fn note(&self, id: &str, update: impl FnOnce(&mut ContainerState)) {
+        let mut states = self.shared.states.lock().unwrap_or_else(|p| p.into_inner());
+        update(states.entry(id.to_string()).or_default());
+        drop(states);
+        self.shared.changed.notify_waiters();
+    }
+
+    /// Reads the container's current state from the engine once (used to seed the state of
+    /// containers that were already running before this command).
+    pub async fn seed(&self, id: &str) -> Result<(), EngineError> {
+        let info = self
+            .docker
+            .inspect_container(id, None::<InspectContainerOptions>)
+            .await
+            .map_err(|e| EngineError::Api {
+                action: format!("inspecting container {id}"),
+                message: api_message(&e),
+            })?;
+        let state = info.state.unwrap_or_default();
+        let running = state.running.unwrap_or(false);
+        let health = state
+            .health
+            .and_then(|h| h.status)
+            .map(|s| s.to_string())
+            .filter(|s| s != "none" && !s.is_empty())
+            .unwrap_or_default();
+        let exit_code = (!running
+            && state
+                .started_at
+                .as_deref()
+                .is_some_and(|s| !s.starts_with("0001")))
+        .then_some(state.exit_code.unwrap_or(0));
+        self.note(id, |s| {
+            // Events may have arrived meanwhile; they are newer than this inspect.
+            if !s.started_once {
+                s.running = running;
+                s.health = health;
+                s.exit_code = exit_code;
+                s.started_once = running || exit_code.is_some();
+            }
+        });
+        Ok(())
+    }
+
+    /// Waits until `check` accepts the container's state; `check` returns `Some(result)` to
+    /// stop waiting.
+    pub async fn wait_for<T>(
+        &self,
+        id: &str,
+        mut check: impl FnMut(&ContainerState) -> Option<T>,
+    ) -> T {
+        loop {
+            let notified = self.shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let states = self.shared.states.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(state) = states.get(id) {
+                    if let Some(result) = check(state) {
+                        return result;
+                    }
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// The last known state of a container.
+    pub fn state(&self, id: &str) -> Option<ContainerState> {
+        let states = self.shared.states.lock().unwrap_or_else(|p| p.into_inner());
+        states.get(id).cloned()
+    }
+}
+
+fn apply_event(state: &mut ContainerState, action: &str, attrs: &HashMap<String, String>) {
+    match action {
+        "start" => {
+            state.running = true;
+            state.started_once = true;
+            state.exit_code = None;
+            if !state.health.is_empty() {
+                state.health = "starting".into();
+            }
+        }
+        "die" => {
+            state.running = false;
+            state.exit_code = Some(
+                attrs
+                    .get("exitCode")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0),
+            );
+        }
+        a if a.starts_with("health_status") => {
+            // "health_status: healthy" (the status is in the action text).
+            if let Some((_, status)) = a.split_once(": ") {
+                state.health = status.trim().to_string();
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_move_the_state() {
+        let mut s = ContainerState::default();
+        apply_event(&mut s, "start", &HashMap::new());
+        assert!(s.running && s.started_once);
+        apply_event(&mut s, "health_status: healthy", &HashMap::new());
+        assert_eq!(s.health, "healthy");
+        apply_event(
+            &mut s,
+            "die",
+            &HashMap::from([("exitCode".to_string(), "3".to_string())]),
+        );
+        assert!(!s.running);
+        assert_eq!(s.exit_code, Some(3));
+    }
+}

@@ -1,0 +1,151 @@
+//! The service dependency graph (`depends_on`, with links and `service:` namespaces already
+//! folded in by the loader).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::graphmap::DiGraphMap;
+
+use crate::compose::model::Project;
+
+/// One `depends_on` edge as the engine honours it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dependency {
+    pub service: String,
+    /// `service_started`, `service_healthy` or `service_completed_successfully`.
+    pub condition: String,
+    pub required: bool,
+    pub restart: bool,
+}
+
+/// Services and their dependencies, restricted to the services of the project.
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    deps: BTreeMap<String, Vec<Dependency>>,
+}
+
+impl Graph {
+    /// The graph of `project`'s active services (dependencies on services that are not in
+    /// the project, e.g. disabled optional ones, are left out).
+    pub fn of(project: &Project) -> Graph {
+        let mut deps = BTreeMap::new();
+        for (name, service) in &project.services {
+            let mut list: Vec<Dependency> = service
+                .depends_on
+                .iter()
+                .filter(|(dep, _)| project.services.contains_key(*dep))
+                .map(|(dep, cfg)| Dependency {
+                    service: dep.clone(),
+                    condition: cfg.condition.clone(),
+                    required: cfg.required,
+                    restart: cfg.restart,
+                })
+                .collect();
+            list.sort_by(|a, b| a.service.cmp(&b.service));
+            deps.insert(name.clone(), list);
+        }
+        Graph { deps }
+    }
+
+    /// The services, by name.
+    pub fn services(&self) -> impl Iterator<Item = &str> {
+        self.deps.keys().map(String::as_str)
+    }
+
+    /// What `service` depends on.
+    pub fn dependencies(&self, service: &str) -> &[Dependency] {
+        self.deps.get(service).map_or(&[], Vec::as_slice)
+    }
+
+    /// The services that depend on `service` directly.
+    pub fn dependents(&self, service: &str) -> Vec<&str> {
+        self.deps
+            .iter()
+            .filter(|(_, d)| d.iter().any(|d| d.service == service))
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+
+    /// `roots` and everything they depend on, transitively.
+    pub fn with_dependencies(&self, roots: &[String]) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut todo: Vec<String> = roots.to_vec();
+        while let Some(s) = todo.pop() {
+            if out.insert(s.clone()) {
+                todo.extend(self.dependencies(&s).iter().map(|d| d.service.clone()));
+            }
+        }
+        out
+    }
+
+    /// Services in an order where each comes after its dependencies (name order among
+    /// independent ones). The loader has rejected cycles already.
+    pub fn start_order(&self) -> Vec<String> {
+        let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
+        for (name, deps) in &self.deps {
+            g.add_node(name.as_str());
+            for d in deps {
+                g.add_edge(d.service.as_str(), name.as_str(), ());
+            }
+        }
+        let mut order = Vec::with_capacity(self.deps.len());
+        let mut ready: BTreeSet<&str> = g
+            .nodes()
+            .filter(|n| g.neighbors_directed(n, petgraph::Incoming).next().is_none())
+            .collect();
+        let mut remaining: BTreeMap<&str, usize> = g
+            .nodes()
+            .map(|n| (n, g.neighbors_directed(n, petgraph::Incoming).count()))
+            .collect();
+        while let Some(n) = ready.pop_first() {
+            order.push(n.to_string());
+            for m in g.neighbors_directed(n, petgraph::Outgoing) {
+                if let Some(c) = remaining.get_mut(m) {
+                    *c -= 1;
+                    if *c == 0 {
+                        ready.insert(m);
+                    }
+                }
+            }
+        }
+        order
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(edges: &[(&str, &str)], nodes: &[&str]) -> Graph {
+        let mut deps: BTreeMap<String, Vec<Dependency>> =
+            nodes.iter().map(|n| (n.to_string(), Vec::new())).collect();
+        for (from, to) in edges {
+            deps.entry(from.to_string()).or_default().push(Dependency {
+                service: to.to_string(),
+                condition: "service_started".into(),
+                required: true,
+                restart: false,
+            });
+        }
+        Graph { deps }
+    }
+
+    #[test]
+    fn dependencies_come_first_in_start_order() {
+        let g = graph(
+            &[("web", "db"), ("worker", "db"), ("web", "cache")],
+            &["cache", "db", "web", "worker"],
+        );
+        let order = g.start_order();
+        let pos = |s: &str| order.iter().position(|o| o == s).unwrap();
+        assert!(pos("db") < pos("web") && pos("cache") < pos("web") && pos("db") < pos("worker"));
+        assert_eq!(order.len(), 4);
+    }
+
+    #[test]
+    fn with_dependencies_is_transitive() {
+        let g = graph(&[("a", "b"), ("b", "c")], &["a", "b", "c", "d"]);
+        let set = g.with_dependencies(&["a".into()]);
+        assert_eq!(set.into_iter().collect::<Vec<_>>(), vec!["a", "b", "c"]);
+        assert_eq!(g.dependents("c"), vec!["b"]);
+    }
+}
