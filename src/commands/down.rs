@@ -201,7 +201,7 @@ async fn remove_networks(
                     tokio::time::sleep(Duration::from_millis(250)).await;
                 }
                 Err(e) => {
-                    report(ui, ResourceKind::Network, &name, Status::Error, "Error");
+                    ops::report_error(ui, ResourceKind::Network, &name, &api_message(&e));
                     return Err(EngineError::api(format!("removing network {name}"), e));
                 }
             }
@@ -249,7 +249,7 @@ async fn remove_volumes(
             Ok(()) => {}
             Err(e) if EngineError::is_not_found(&e) => {}
             Err(e) => {
-                report(ui, ResourceKind::Volume, &name, Status::Error, "Error");
+                ops::report_error(ui, ResourceKind::Volume, &name, &api_message(&e));
                 return Err(EngineError::api(format!("removing volume {name}"), e));
             }
         }

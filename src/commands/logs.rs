@@ -24,7 +24,8 @@ pub async fn run(
     let width = found.iter().map(|c| c.name.len()).max().unwrap_or(0);
     let style = LogStyle {
         prefix: !args.no_log_prefix,
-        color: !args.no_color && color_enabled(ansi, std::io::stdout().is_terminal()),
+        color: !args.no_color
+            && crate::ui::color::color_enabled(ansi, std::io::stdout().is_terminal()),
         timestamps: args.timestamps,
         width,
     };
@@ -47,15 +48,6 @@ pub async fn run(
         services,
     )
     .await
-}
-
-/// Colours unless `--ansi never`, `NO_COLOR`, or output that is not a terminal (`auto`).
-pub fn color_enabled(ansi: Ansi, is_tty: bool) -> bool {
-    match ansi {
-        Ansi::Never => false,
-        Ansi::Always => true,
-        Ansi::Auto => is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    }
 }
 
 /// `--since`/`--until`: a Go duration ago (`10m`) or Unix seconds; 0 when absent.
@@ -85,12 +77,5 @@ mod tests {
         assert_eq!(parse_time(Some("1700000000")).unwrap(), 1_700_000_000);
         assert!(parse_time(Some("10m")).unwrap() > 1_700_000_000);
         assert!(parse_time(Some("yesterday")).is_err());
-    }
-
-    #[test]
-    fn colour_follows_ansi_and_terminal() {
-        assert!(!color_enabled(Ansi::Never, true));
-        assert!(color_enabled(Ansi::Always, false));
-        assert!(!color_enabled(Ansi::Auto, false));
     }
 }

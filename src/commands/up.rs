@@ -664,7 +664,7 @@ pub async fn attach(
     let width = shown.iter().map(|c| c.name.len()).max().unwrap_or(0);
     let style = crate::engine::logs::LogStyle {
         prefix: true,
-        color: super::logs::color_enabled(ansi, std::io::stdout().is_terminal()),
+        color: crate::ui::color::color_enabled(ansi, std::io::stdout().is_terminal()),
         timestamps: args.timestamps,
         width,
     };

@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use super::containers::ProjectContainer;
 use super::error::EngineError;
 use super::labels;
+use crate::ui::color::{Color, Rainbow};
 
 /// How log lines are printed.
 #[derive(Clone, Debug, Default)]
@@ -41,10 +42,9 @@ pub struct LogQuery {
 pub struct LogSink {
     out: Arc<Mutex<Box<dyn Write + Send>>>,
     style: LogStyle,
-    colors: Arc<Mutex<HashMap<String, usize>>>,
+    colors: Arc<Mutex<HashMap<String, Color>>>,
+    rainbow: Arc<Rainbow>,
 }
-
-const PALETTE: [&str; 6] = ["36", "33", "32", "35", "34", "31"];
 
 impl LogSink {
     pub fn new(out: Box<dyn Write + Send>, style: LogStyle) -> Self {
@@ -52,14 +52,16 @@ impl LogSink {
             out: Arc::new(Mutex::new(out)),
             style,
             colors: Arc::new(Mutex::new(HashMap::new())),
+            rainbow: Arc::new(Rainbow::new()),
         }
     }
 
-    fn color_of(&self, service: &str) -> &'static str {
+    /// Each service keeps the colour it was first given (Compose's rainbow order).
+    fn color_of(&self, service: &str) -> Color {
         let mut colors = self.colors.lock().unwrap_or_else(|p| p.into_inner());
-        let next = colors.len();
-        let i = *colors.entry(service.to_string()).or_insert(next);
-        PALETTE[i % PALETTE.len()]
+        *colors
+            .entry(service.to_string())
+            .or_insert_with(|| self.rainbow.next_color())
     }
 
     /// Prints one line of `container`'s output.
@@ -68,7 +70,7 @@ impl LogSink {
         if self.style.prefix {
             let prefix = format!("{container:<width$} | ", width = self.style.width);
             if self.style.color {
-                text.push_str(&format!("\x1b[{}m{prefix}\x1b[0m", self.color_of(service)));
+                text.push_str(&self.color_of(service).paint(&prefix));
             } else {
                 text.push_str(&prefix);
             }

@@ -21,14 +21,12 @@ pub type Ui = Arc<dyn Renderer>;
 
 /// Sends one progress event.
 pub fn report(ui: &Ui, kind: ResourceKind, name: &str, status: Status, text: &str) {
-    ui.event(Event {
-        kind,
-        name: name.to_string(),
-        status,
-        text: text.to_string(),
-        details: None,
-        at: std::time::Instant::now(),
-    });
+    ui.event(Event::new(kind, name, status, text));
+}
+
+/// Reports a failure with the engine's message.
+pub fn report_error(ui: &Ui, kind: ResourceKind, name: &str, details: &str) {
+    ui.event(Event::error(kind, name, details));
 }
 
 /// Creates a container named `name` and connects it to every network after the first.
@@ -64,7 +62,7 @@ pub async fn create(
         )
         .await
         .map_err(|e| {
-            report(ui, ResourceKind::Container, name, Status::Error, "Error");
+            report_error(ui, ResourceKind::Container, name, &api_message(&e));
             classify(service, format!("creating container {name}"), e)
         })?;
     // Engine 1.41 takes one network at creation; the others are connected before start.
@@ -103,7 +101,7 @@ pub async fn start(
         .start_container(id, None::<StartContainerOptions>)
         .await
         .map_err(|e| {
-            report(ui, ResourceKind::Container, name, Status::Error, "Error");
+            report_error(ui, ResourceKind::Container, name, &api_message(&e));
             classify(service, format!("starting container {name}"), e)
         })?;
     report(ui, ResourceKind::Container, name, Status::Done, "Started");
@@ -143,7 +141,7 @@ pub async fn stop(
             ..
         }) => {}
         Err(e) => {
-            report(ui, ResourceKind::Container, name, Status::Error, "Error");
+            report_error(ui, ResourceKind::Container, name, &api_message(&e));
             return Err(EngineError::api(format!("stopping container {name}"), e));
         }
     }
@@ -210,7 +208,7 @@ pub async fn remove(
         Err(e) if EngineError::is_not_found(&e) => {}
         Err(e) if api_message(&e).contains("already in progress") => {}
         Err(e) => {
-            report(ui, ResourceKind::Container, name, Status::Error, "Error");
+            report_error(ui, ResourceKind::Container, name, &api_message(&e));
             return Err(EngineError::api(format!("removing container {name}"), e));
         }
     }

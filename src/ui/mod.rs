@@ -1,5 +1,6 @@
-//! What hoist shows people: progress events and their renderers, tables.
+//! What hoist shows people: tables, progress of the engine commands, colours.
 
+pub mod color;
 pub mod event;
 pub mod progress;
 pub mod table;
