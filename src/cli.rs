@@ -10,6 +10,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "hoist", version, about, long_about = None)]
 pub struct Cli {
+    /// Compose configuration file (repeatable; same as --file).
+    #[arg(short = 'f', value_name = "FILE")]
+    pub file_short: Vec<String>,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 
@@ -24,7 +28,10 @@ pub struct GlobalArgs {
     /// docker-compose.yml, docker-compose.yaml) in the current directory or a parent, plus
     /// its compose.override.* file. `COMPOSE_FILE` lists files separated by
     /// `COMPOSE_PATH_SEPARATOR` (default `:`).
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    ///
+    /// `-f` goes before the command (`hoist -f a.yaml up`), since `logs -f` and `rm -f`
+    /// have their own meaning; `--file` works anywhere.
+    #[arg(long = "file", global = true, value_name = "FILE")]
     pub file: Vec<String>,
 
     /// Project name (`COMPOSE_PROJECT_NAME`). Default: `name:` in the file, else the project
@@ -385,4 +392,15 @@ pub struct LogsArgs {
     /// Print without the `name | ` prefix.
     #[arg(long)]
     pub no_log_prefix: bool,
+}
+
+impl Cli {
+    /// Parses the command line; `-f` files join the `--file` ones.
+    pub fn parse_args() -> Cli {
+        let mut cli = <Cli as Parser>::parse();
+        let mut files = std::mem::take(&mut cli.file_short);
+        files.append(&mut cli.global.file);
+        cli.global.file = files;
+        cli
+    }
 }

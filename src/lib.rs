@@ -14,15 +14,13 @@ pub mod ui;
 
 use std::io::Write;
 
-use clap::Parser;
-
 use cli::{Cli, Command};
 use compose::environment::Environment;
 use exit::Error;
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main_with_exit_code() -> i32 {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     let mut warnings = Vec::new();
     let result = run(&cli, &mut warnings);
     let (result, code) = match result {

@@ -65,9 +65,12 @@ fn load_project(
 
 async fn session_for(cli: &Cli, lp: &LoadedProject, title: &str) -> Result<Arc<Session>, Error> {
     let docker = client::connect().await?;
+    let api_version = client::api_version(&docker);
     let progress_mode = cli.global.progress.unwrap_or(Progress::Auto);
     let ansi = cli.global.ansi.unwrap_or(crate::cli::Ansi::Auto);
     Ok(Arc::new(Session {
+        api_version,
+        proxy_env: Default::default(),
         docker,
         ui: progress::renderer(progress_mode, ansi, title),
         project: Arc::new(lp.project.clone()),

@@ -10,12 +10,14 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::cli::UpArgs;
+use crate::compose::model::ServiceConfig;
 use crate::engine::containers::{self, ProjectContainer};
 use crate::engine::error::EngineError;
+use crate::engine::labels;
 use crate::engine::ops::{self, report};
 use crate::engine::project::Session;
 use crate::engine::resources::{self, Outcome};
-use crate::engine::spec;
+use crate::engine::spec::{self, CreateOptions, Inherit, InheritedMount, PeerContainer, Peers};
 use crate::engine::watch::{ContainerState, Watcher};
 use crate::plan::converge::{self, Action, Desired, RecreatePolicy};
 use crate::plan::graph::{Dependency, Graph};
@@ -81,6 +83,7 @@ pub async fn converge_and_start(
             .map(|(k, (_, rx))| (k.clone(), rx.clone()))
             .collect(),
     );
+    let base_peers = Arc::new(peers_of(&existing));
     let mut tasks: JoinSet<(String, ServiceResult)> = JoinSet::new();
     for name in &targets {
         let Some((tx, _)) = channels.remove(name) else {
@@ -108,6 +111,7 @@ pub async fn converge_and_start(
             no_start: args.no_start,
             renew_anon_volumes: args.renew_anon_volumes,
             receivers: receivers.clone(),
+            base_peers: base_peers.clone(),
         };
         tasks.spawn(async move {
             let result = job.run(&tx).await;
@@ -142,6 +146,79 @@ pub async fn converge_and_start(
             watcher,
         }),
     }
+}
+
+/// Existing non-one-off containers by service, in the engine's list order.
+fn peers_of(existing: &[ProjectContainer]) -> Peers {
+    let mut peers = Peers::default();
+    for c in existing.iter().filter(|c| !c.oneoff) {
+        peers
+            .services
+            .entry(c.service.clone())
+            .or_default()
+            .push(PeerContainer {
+                id: c.id.clone(),
+                name: c.name.clone(),
+            });
+    }
+    peers
+}
+
+/// The `com.docker.compose.replace` value: what the new container takes the place of.
+fn replace_label(service: &ServiceConfig, number: u32) -> String {
+    if service.container_name.is_empty() {
+        format!("{}-{number}", service.name)
+    } else {
+        service.container_name.clone()
+    }
+}
+
+fn spec_error(service: &ServiceConfig, e: spec::SpecError) -> EngineError {
+    EngineError::Api {
+        action: format!("service {:?}", service.name),
+        message: e.to_string(),
+    }
+}
+
+/// The mounts of the container being replaced and the volumes its image declares: the
+/// spec keeps its anonymous volumes.
+async fn inherited_mounts(
+    session: &Session,
+    old_id: &str,
+    image_id: &str,
+) -> Result<Inherit, EngineError> {
+    let info = session
+        .docker
+        .inspect_container(
+            old_id,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
+        .await
+        .map_err(|e| EngineError::api(format!("inspecting container {old_id}"), e))?;
+    let mounts = info
+        .mounts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| InheritedMount {
+            typ: m.typ.map(|t| t.to_string()).unwrap_or_default(),
+            name: m.name.unwrap_or_default(),
+            source: m.source.unwrap_or_default(),
+            destination: m.destination.unwrap_or_default(),
+            rw: m.rw.unwrap_or(true),
+        })
+        .collect();
+    let image_volumes = match session.docker.inspect_image(image_id).await {
+        Ok(img) => img
+            .config
+            .and_then(|c| c.volumes)
+            .map(|v| v.into_iter().collect())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    Ok(Inherit {
+        mounts,
+        image_volumes,
+    })
 }
 
 fn parse_scales(specs: &[String]) -> Result<HashMap<String, u32>, EngineError> {
@@ -293,10 +370,12 @@ struct ServiceJob {
     no_start: bool,
     renew_anon_volumes: bool,
     receivers: Arc<HashMap<String, watch::Receiver<Phase>>>,
+    /// The project's existing containers by service, before this `up` changed anything.
+    base_peers: Arc<Peers>,
 }
 
 impl ServiceJob {
-    async fn run(&self, tx: &watch::Sender<Phase>) -> Result<Vec<(String, String)>, EngineError> {
+    async fn run(&self, tx: &watch::Sender<Phase>) -> ServiceResult {
         let session = &self.session;
         let service = session
             .service(&self.name)
@@ -305,15 +384,28 @@ impl ServiceJob {
                 message: format!("no such service: {}", self.name),
             })?;
         let image_id = session.image_id(service).await?;
-        // Containers that share another service's namespaces need that one created first.
+        // Containers that share another service's namespaces or volumes need that one's
+        // containers first: collect them as the peers the spec resolves `service:x` against.
+        let mut peers: Peers = (*self.base_peers).clone();
         for dep in &self.deps {
-            self.wait_phase(dep, |p| !matches!(p, Phase::Pending))
-                .await?;
+            if let Some(list) = self
+                .wait_phase(dep, |p| !matches!(p, Phase::Pending))
+                .await?
+            {
+                peers.services.insert(
+                    dep.service.clone(),
+                    list.into_iter()
+                        .map(|(id, name)| PeerContainer { id, name })
+                        .collect(),
+                );
+            }
         }
+        let resolved =
+            spec::resolve_service(service, &peers).map_err(|e| spec_error(service, e))?;
         let desired = Desired {
             service: self.name.clone(),
             replicas: self.scale.unwrap_or(service.scale().max(0) as u32),
-            config_hash: crate::compose::gojson::service_hash(service),
+            config_hash: crate::compose::gojson::service_hash(&resolved),
             image_id: image_id.clone(),
             networks: if service.network_mode.is_empty() {
                 service
@@ -350,7 +442,7 @@ impl ServiceJob {
                         &session.ui,
                         &container.id,
                         &container.name,
-                        None,
+                        stop_timeout(service),
                     )
                     .await?;
                     ops::remove(
@@ -363,41 +455,16 @@ impl ServiceJob {
                     .await?;
                 }
                 Action::Recreate { old } => {
-                    report(
-                        &session.ui,
-                        ResourceKind::Container,
-                        &old.name,
-                        Status::Working,
-                        "Recreate",
-                    );
-                    ops::stop(
-                        &session.docker,
-                        &session.ui,
-                        &old.id,
-                        &old.name,
-                        stop_timeout(service),
-                    )
-                    .await?;
-                    ops::remove(
-                        &session.docker,
-                        &session.ui,
-                        &old.id,
-                        &old.name,
-                        self.renew_anon_volumes,
-                    )
-                    .await?;
-                    let created = self.create(service, old.number, &image_id).await?;
-                    report(
-                        &session.ui,
-                        ResourceKind::Container,
-                        &created.1,
-                        Status::Done,
-                        "Recreated",
-                    );
-                    to_start.push(created);
+                    to_start.push(self.recreate(service, &old, &image_id, &peers).await?)
                 }
                 Action::Create { number } => {
-                    to_start.push(self.create(service, number, &image_id).await?)
+                    let name = spec::container_name(session.name(), service, number);
+                    let opts = CreateOptions {
+                        peers: Some(&peers),
+                        ..CreateOptions::up(number)
+                    };
+                    let id = self.create(service, &name, &image_id, &opts).await?;
+                    to_start.push((id, name));
                 }
             }
         }
@@ -405,7 +472,7 @@ impl ServiceJob {
         all.sort_by(|a, b| a.1.cmp(&b.1));
         let _ = tx.send(Phase::Created(all.clone()));
         if self.no_start {
-            return Ok(ready.into_iter().chain(to_start).collect());
+            return Ok(all);
         }
         for dep in &self.deps {
             self.wait_condition(dep).await?;
@@ -419,34 +486,99 @@ impl ServiceJob {
                 }
             });
         }
-        let _ = tx.send(Phase::Started(all));
-        Ok(ready.into_iter().chain(to_start).collect())
+        let _ = tx.send(Phase::Started(all.clone()));
+        Ok(all)
     }
 
+    /// Creates one container of `service` under `name`.
     async fn create(
         &self,
-        service: &crate::compose::model::ServiceConfig,
-        number: u32,
+        service: &ServiceConfig,
+        name: &str,
         image_id: &str,
-    ) -> Result<(String, String), EngineError> {
+        opts: &CreateOptions<'_>,
+    ) -> Result<String, EngineError> {
         let session = &self.session;
         let ctx = session.spec_context();
-        let name = spec::container_name(session.name(), service, number);
-        let body =
-            spec::create_body(&ctx, service, number, image_id).map_err(|e| EngineError::Api {
-                action: format!("service {:?}", service.name),
-                message: e.to_string(),
-            })?;
-        let endpoints = spec::endpoints(&ctx, service, &name);
-        let id = ops::create(
+        let body = spec::create_body_with(&ctx, service, image_id, opts)
+            .map_err(|e| spec_error(service, e))?;
+        let extras = ops::CreateExtras {
+            platform: spec::platform(&ctx, service).map_err(|e| spec_error(service, e))?,
+            to_connect: spec::endpoints_to_connect(&ctx, service, opts)
+                .map_err(|e| spec_error(service, e))?,
+            files: spec::file_injections(&ctx, service)
+                .map_err(|e| spec_error(service, e))?
+                .iter()
+                .map(|f| f.tar(0))
+                .collect::<Result<_, _>>()
+                .map_err(|e| spec_error(service, e))?,
+        };
+        ops::create(
             &session.docker,
             &session.ui,
-            &name,
+            name,
             body,
-            endpoints,
+            extras,
             &service.name,
         )
+        .await
+    }
+
+    /// Compose's replace: the new container is created under a temporary name (keeping
+    /// the old one's anonymous volumes unless `-V`), the old one stopped and removed, and
+    /// the new one renamed.
+    async fn recreate(
+        &self,
+        service: &ServiceConfig,
+        old: &ProjectContainer,
+        image_id: &str,
+        peers: &Peers,
+    ) -> Result<(String, String), EngineError> {
+        let session = &self.session;
+        report(
+            &session.ui,
+            ResourceKind::Container,
+            &old.name,
+            Status::Working,
+            "Recreate",
+        );
+        let inherit = if self.renew_anon_volumes {
+            None
+        } else {
+            Some(inherited_mounts(session, &old.id, image_id).await?)
+        };
+        let temp = format!(
+            "{}_{}",
+            old.id.chars().take(12).collect::<String>(),
+            old.name
+        );
+        let mut extra = crate::compose::model::Mapping::new();
+        extra.insert(labels::REPLACE.into(), replace_label(service, old.number));
+        let opts = CreateOptions {
+            peers: Some(peers),
+            inherit: inherit.as_ref(),
+            extra_labels: extra,
+            ..CreateOptions::up(old.number)
+        };
+        let id = self.create(service, &temp, image_id, &opts).await?;
+        ops::stop(
+            &session.docker,
+            &session.ui,
+            &old.id,
+            &old.name,
+            stop_timeout(service),
+        )
         .await?;
+        ops::remove(&session.docker, &session.ui, &old.id, &old.name, false).await?;
+        let name = spec::container_name(session.name(), service, old.number);
+        ops::rename(&session.docker, &id, &name).await?;
+        report(
+            &session.ui,
+            ResourceKind::Container,
+            &name,
+            Status::Done,
+            "Recreated",
+        );
         Ok((id, name))
     }
 

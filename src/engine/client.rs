@@ -31,3 +31,10 @@ pub async fn connect() -> Result<Docker, EngineError> {
         .map_err(|e| unreachable(super::error::api_message(&e)))?;
     Ok(docker)
 }
+
+/// The API version negotiated with the daemon, as the container spec needs it.
+pub fn api_version(docker: &Docker) -> super::spec::ApiVersion {
+    let v = docker.client_version();
+    super::spec::ApiVersion::parse(&format!("{}.{}", v.major_version, v.minor_version))
+        .unwrap_or(super::spec::ApiVersion::V1_41)
+}

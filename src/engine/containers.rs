@@ -69,7 +69,7 @@ impl ProjectContainer {
             id: s.id.unwrap_or_default(),
             name,
             service: label(labels::SERVICE),
-            number: label(labels::NUMBER).parse().unwrap_or(0),
+            number: label(labels::CONTAINER_NUMBER).parse().unwrap_or(0),
             oneoff: label(labels::ONEOFF) == "True",
             config_hash: label(labels::CONFIG_HASH),
             image_id: label(labels::IMAGE),

@@ -4,12 +4,10 @@
 use std::sync::Arc;
 
 use bollard::Docker;
-use bollard::models::{
-    ContainerCreateBody, EndpointSettings, NetworkConnectRequest, NetworkingConfig,
-};
+use bollard::models::{ContainerCreateBody, EndpointSettings, NetworkConnectRequest};
 use bollard::query_parameters::{
-    CreateContainerOptions, KillContainerOptions, RemoveContainerOptions, StartContainerOptions,
-    StopContainerOptions,
+    CreateContainerOptions, KillContainerOptions, RemoveContainerOptions, RenameContainerOptions,
+    StartContainerOptions, StopContainerOptions, UploadToContainerOptions,
 };
 
 use super::error::{EngineError, api_message};
@@ -29,14 +27,15 @@ pub fn report_error(ui: &Ui, kind: ResourceKind, name: &str, details: &str) {
     ui.event(Event::error(kind, name, details));
 }
 
-/// Creates a container named `name` and connects it to every network after the first.
+/// Creates a container named `name` from `body` (which already names its main network),
+/// connects it to the `to_connect` networks and uploads its inline secrets and configs.
 /// Returns its ID.
 pub async fn create(
     docker: &Docker,
     ui: &Ui,
     name: &str,
-    mut body: ContainerCreateBody,
-    endpoints: Vec<(String, EndpointSettings)>,
+    body: ContainerCreateBody,
+    created: CreateExtras,
     service: &str,
 ) -> Result<String, EngineError> {
     report(
@@ -46,17 +45,11 @@ pub async fn create(
         Status::Working,
         "Creating",
     );
-    let mut rest = endpoints.into_iter();
-    if let Some((network, endpoint)) = rest.next() {
-        body.networking_config = Some(NetworkingConfig {
-            endpoints_config: Some([(network, endpoint)].into_iter().collect()),
-        });
-    }
-    let created = docker
+    let response = docker
         .create_container(
             Some(CreateContainerOptions {
                 name: Some(name.to_string()),
-                ..Default::default()
+                platform: created.platform.unwrap_or_default(),
             }),
             body,
         )
@@ -65,21 +58,58 @@ pub async fn create(
             report_error(ui, ResourceKind::Container, name, &api_message(&e));
             classify(service, format!("creating container {name}"), e)
         })?;
-    // Engine 1.41 takes one network at creation; the others are connected before start.
-    for (network, endpoint) in rest {
+    // Engines before API 1.44 take one network at creation; the others are connected now.
+    for (network, endpoint) in created.to_connect {
         docker
             .connect_network(
                 &network,
                 NetworkConnectRequest {
-                    container: created.id.clone(),
+                    container: response.id.clone(),
                     endpoint_config: Some(endpoint),
                 },
             )
             .await
             .map_err(|e| EngineError::api(format!("connecting {name} to network {network}"), e))?;
     }
+    for tar in created.files {
+        docker
+            .upload_to_container(
+                &response.id,
+                Some(UploadToContainerOptions {
+                    path: "/".into(),
+                    copy_uidgid: Some("true".into()),
+                    ..Default::default()
+                }),
+                bollard::body_full(tar.into()),
+            )
+            .await
+            .map_err(|e| EngineError::api(format!("copying secrets and configs into {name}"), e))?;
+    }
     report(ui, ResourceKind::Container, name, Status::Done, "Created");
-    Ok(created.id)
+    Ok(response.id)
+}
+
+/// What a creation needs besides the body.
+#[derive(Default)]
+pub struct CreateExtras {
+    pub platform: Option<String>,
+    /// Networks to connect after creation.
+    pub to_connect: Vec<(String, EndpointSettings)>,
+    /// Tar archives (inline secrets and configs) to unpack at `/`.
+    pub files: Vec<Vec<u8>>,
+}
+
+/// Renames a container (the last step of a recreate).
+pub async fn rename(docker: &Docker, id: &str, new_name: &str) -> Result<(), EngineError> {
+    docker
+        .rename_container(
+            id,
+            RenameContainerOptions {
+                name: new_name.to_string(),
+            },
+        )
+        .await
+        .map_err(|e| EngineError::api(format!("renaming container to {new_name}"), e))
 }
 
 /// Starts a container.

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use bollard::Docker;
 
+use crate::compose::model::Mapping;
 use crate::compose::model::{Project, ServiceConfig};
 use crate::engine::error::EngineError;
 use crate::engine::ops::Ui;
-use crate::engine::spec::ProjectContext;
+use crate::engine::spec::{ApiVersion, ProjectContext};
 
 /// Everything an engine command works with.
 pub struct Session {
@@ -18,6 +19,10 @@ pub struct Session {
     pub working_dir: String,
     pub config_files: Vec<String>,
     pub env_files: Vec<String>,
+    /// The API version negotiated with the engine (the create body depends on it).
+    pub api_version: ApiVersion,
+    /// Proxy variables from the docker CLI config (none yet).
+    pub proxy_env: Mapping,
 }
 
 impl Session {
@@ -28,6 +33,8 @@ impl Session {
             working_dir: &self.working_dir,
             config_files: &self.config_files,
             env_files: &self.env_files,
+            api_version: self.api_version,
+            proxy_env: &self.proxy_env,
         }
     }
 
@@ -43,11 +50,7 @@ impl Session {
 
     /// The image a service runs: `image`, else the `<project>-<service>` a build makes.
     pub fn image_of(&self, service: &ServiceConfig) -> String {
-        if service.image.is_empty() {
-            format!("{}-{}", self.project.name, service.name)
-        } else {
-            service.image.clone()
-        }
+        crate::engine::spec::image_name(&self.project.name, service)
     }
 
     /// The local ID of `service`'s image, or an error naming service and image.

@@ -7,12 +7,10 @@ use std::collections::HashMap;
 use bollard::Docker;
 use bollard::models::{Ipam, IpamConfig, NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{InspectNetworkOptions, ListNetworksOptions};
-use sha2::{Digest, Sha256};
 
 use super::error::{EngineError, api_message};
 use super::labels;
-use crate::compose::gojson;
-use crate::compose::model::{Format, NetworkConfig, ToGo, VolumeConfig};
+use crate::compose::model::{NetworkConfig, VolumeConfig};
 
 /// What happened to a resource, for progress output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,39 +19,8 @@ pub enum Outcome {
     Existed,
 }
 
-/// Compose's network config hash: sha256 of the network's JSON as `config` prints it.
-pub fn network_hash(n: &NetworkConfig) -> String {
-    hash_of(&n.to_go(Format::Json).to_json())
-}
-
-/// Compose's volume config hash (an empty driver counts as `local`).
-pub fn volume_hash(v: &VolumeConfig) -> String {
-    let mut v = v.clone();
-    if v.driver.is_empty() {
-        v.driver = "local".into();
-    }
-    hash_of(&v.to_go(Format::Json).to_json())
-}
-
-fn hash_of(json: &serde_json::Value) -> String {
-    let digest = Sha256::digest(gojson::to_string(json).as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn resource_labels(
-    user: &crate::compose::model::Mapping,
-    project: &str,
-    kind_label: &str,
-    key: &str,
-    hash: String,
-) -> HashMap<String, String> {
-    let mut out: HashMap<String, String> =
-        user.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    out.insert(labels::PROJECT.into(), project.into());
-    out.insert(kind_label.into(), key.into());
-    out.insert(labels::VERSION.into(), labels::COMPOSE_VERSION.into());
-    out.insert(labels::CONFIG_HASH.into(), hash);
-    out
+fn engine_map(m: crate::compose::model::Mapping) -> HashMap<String, String> {
+    m.into_iter().collect()
 }
 
 /// Makes sure network `key` exists: external ones must already exist; others are created
@@ -146,19 +113,8 @@ pub async fn ensure_network(
         ipam,
         enable_ipv6: n.enable_ipv6,
         enable_ipv4: n.enable_ipv4,
-        options: Some(
-            n.driver_opts
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
-        labels: Some(resource_labels(
-            &n.labels,
-            project,
-            labels::NETWORK,
-            key,
-            network_hash(n),
-        )),
+        options: Some(engine_map(n.driver_opts.clone())),
+        labels: Some(engine_map(labels::network_labels(project, key, n))),
         ..Default::default()
     };
     match docker.create_network(request).await {
@@ -208,19 +164,9 @@ pub async fn ensure_volume(
     let request = VolumeCreateRequest {
         name: Some(v.name.clone()),
         driver: (!v.driver.is_empty()).then(|| v.driver.clone()),
-        driver_opts: Some(
-            v.driver_opts
-                .iter()
-                .map(|(k, val)| (k.clone(), val.clone()))
-                .collect(),
-        ),
-        labels: Some(resource_labels(
-            &v.labels,
-            project,
-            labels::VOLUME,
-            key,
-            volume_hash(v),
-        )),
+        // Compose sends null for no options: `{}` would show in inspect.
+        driver_opts: (!v.driver_opts.is_empty()).then(|| engine_map(v.driver_opts.clone())),
+        labels: Some(engine_map(labels::volume_labels(project, key, v))),
         ..Default::default()
     };
     docker

@@ -1,0 +1,138 @@
+//! depends_on conditions, from the engine's events: started, healthy, completed.
+
+use crate::support::{Stack, inspect};
+
+#[test]
+fn dependent_starts_only_after_its_dependency_is_healthy() {
+    let compose = "services:
+  db:
+    image: $IMAGE
+    command: [\"sh\", \"-c\", \"sleep 1; touch /tmp/ready; exec sleep 300\"]
+    stop_grace_period: 1s
+    healthcheck:
+      test: [\"CMD\", \"test\", \"-f\", \"/tmp/ready\"]
+      interval: 1s
+      retries: 30
+  web:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    depends_on:
+      db:
+        condition: service_healthy
+";
+    let s = Stack::new("healthy", compose);
+    s.ok(&["up", "-d"]);
+    let db = inspect(&format!("{}-db-1", s.name));
+    let web = inspect(&format!("{}-web-1", s.name));
+    let first_ok = db["State"]["Health"]["Log"]
+        .as_array()
+        .and_then(|log| log.iter().find(|l| l["ExitCode"] == 0))
+        .and_then(|l| l["End"].as_str())
+        .expect("db has a successful health check")
+        .to_string();
+    let web_started = web["State"]["StartedAt"]
+        .as_str()
+        .expect("web started")
+        .to_string();
+    // RFC 3339 timestamps of the same zone compare as strings.
+    assert!(
+        web_started > first_ok,
+        "web started at {web_started}, db healthy at {first_ok}"
+    );
+}
+
+#[test]
+fn failing_init_job_fails_up_and_its_dependent_is_not_started() {
+    let compose = "services:
+  init:
+    image: $IMAGE
+    command: [\"sh\", \"-c\", \"exit 3\"]
+  app:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    depends_on:
+      init:
+        condition: service_completed_successfully
+";
+    let s = Stack::new("initfail", compose);
+    let out = s.hoist(&["up", "-d"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("didn't complete successfully: exit 3"),
+        "{stderr}"
+    );
+    let app = inspect(&format!("{}-app-1", s.name));
+    assert_eq!(app["State"]["Running"], false, "app must not start");
+}
+
+#[test]
+fn wait_succeeds_when_a_one_shot_init_job_exits_zero() {
+    let compose = "services:
+  init:
+    image: $IMAGE
+    command: [\"true\"]
+  app:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    depends_on:
+      init:
+        condition: service_completed_successfully
+";
+    let s = Stack::new("initok", compose);
+    s.ok(&["up", "-d", "--wait"]);
+    assert_eq!(
+        inspect(&format!("{}-app-1", s.name))["State"]["Running"],
+        true
+    );
+}
+
+#[test]
+fn unhealthy_dependency_fails_up_with_the_reason() {
+    let compose = "services:
+  db:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    healthcheck:
+      test: [\"CMD\", \"false\"]
+      interval: 1s
+      retries: 2
+  web:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    depends_on:
+      db:
+        condition: service_healthy
+";
+    let s = Stack::new("unhealthy", compose);
+    let out = s.hoist(&["up", "-d"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is unhealthy"), "{stderr}");
+}
+
+#[test]
+fn optional_dependency_failure_is_only_a_warning() {
+    let compose = "services:
+  init:
+    image: $IMAGE
+    command: [\"sh\", \"-c\", \"exit 1\"]
+  app:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    depends_on:
+      init:
+        condition: service_completed_successfully
+        required: false
+";
+    let s = Stack::new("optional", compose);
+    s.ok(&["up", "-d"]);
+    assert_eq!(
+        inspect(&format!("{}-app-1", s.name))["State"]["Running"],
+        true
+    );
+}

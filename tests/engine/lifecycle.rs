@@ -1,0 +1,190 @@
+//! up, ps, logs, stop, start, restart, rm, kill, down.
+
+use crate::support::{Stack, docker, inspect};
+
+const WEB: &str = "services:
+  web:
+    image: $IMAGE
+    command: [\"sh\", \"-c\", \"echo hello from web; exec sleep 300\"]
+    stop_grace_period: 1s
+  worker:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+";
+
+#[test]
+fn up_detached_creates_network_and_containers_with_compose_labels() {
+    let s = Stack::new("labels", WEB);
+    s.ok(&["up", "-d"]);
+    assert_eq!(
+        s.containers(),
+        vec![format!("{}-web-1", s.name), format!("{}-worker-1", s.name)]
+    );
+    assert_eq!(s.networks(), vec![format!("{}_default", s.name)]);
+    let web = inspect(&format!("{}-web-1", s.name));
+    let labels = &web["Config"]["Labels"];
+    assert_eq!(labels["com.docker.compose.project"], s.name.as_str());
+    assert_eq!(labels["com.docker.compose.service"], "web");
+    assert_eq!(labels["com.docker.compose.container-number"], "1");
+    assert_eq!(labels["com.docker.compose.oneoff"], "False");
+    assert_eq!(
+        labels["com.docker.compose.config-hash"]
+            .as_str()
+            .map(str::len),
+        Some(64)
+    );
+    assert_eq!(web["State"]["Running"], true);
+}
+
+#[test]
+fn ps_lists_the_running_containers_and_json_lines_parse() {
+    let s = Stack::new("ps", WEB);
+    s.ok(&["up", "-d"]);
+    let table = s.ok(&["ps"]);
+    assert!(table.starts_with("NAME"), "{table}");
+    assert!(table.contains(&format!("{}-web-1", s.name)), "{table}");
+    let json = s.ok(&["ps", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["State"] == "running"));
+    assert_eq!(
+        s.ok(&["ps", "--services"]).lines().collect::<Vec<_>>(),
+        vec!["web", "worker"]
+    );
+    assert_eq!(s.ok(&["ps", "-q"]).lines().count(), 2);
+}
+
+#[test]
+fn logs_prefix_each_line_with_the_container_name() {
+    let s = Stack::new("logs", WEB);
+    s.ok(&["up", "-d", "--wait"]);
+    let out = s.ok(&["logs", "--no-color", "web"]);
+    assert!(
+        out.contains(&format!("{}-web-1 | hello from web", s.name)),
+        "{out}"
+    );
+    let bare = s.ok(&["logs", "--no-log-prefix", "web"]);
+    assert_eq!(bare.trim(), "hello from web");
+}
+
+#[test]
+fn stop_start_restart_and_kill_change_container_states() {
+    let s = Stack::new("states", WEB);
+    s.ok(&["up", "-d"]);
+    let web = format!("{}-web-1", s.name);
+    s.ok(&["stop", "web"]);
+    assert_eq!(inspect(&web)["State"]["Running"], false);
+    assert_eq!(
+        inspect(&format!("{}-worker-1", s.name))["State"]["Running"],
+        true
+    );
+    s.ok(&["start", "web"]);
+    assert_eq!(inspect(&web)["State"]["Running"], true);
+    let before = inspect(&web)["State"]["StartedAt"].clone();
+    s.ok(&["restart", "web"]);
+    assert_ne!(inspect(&web)["State"]["StartedAt"], before);
+    s.ok(&["kill", "-s", "SIGKILL", "web"]);
+    assert_eq!(inspect(&web)["State"]["Running"], false);
+    s.ok(&["rm", "-f", "web"]);
+    assert_eq!(s.containers(), vec![format!("{}-worker-1", s.name)]);
+}
+
+#[test]
+fn down_removes_containers_and_networks_but_keeps_volumes_without_v() {
+    let compose = "services:
+  db:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    volumes: [data:/data]
+volumes:
+  data: {}
+";
+    let s = Stack::new("down", compose);
+    s.ok(&["up", "-d"]);
+    assert_eq!(s.volumes(), vec![format!("{}_data", s.name)]);
+    s.ok(&["down"]);
+    assert!(s.containers().is_empty());
+    assert!(s.networks().is_empty());
+    assert_eq!(s.volumes(), vec![format!("{}_data", s.name)]);
+    s.ok(&["up", "-d"]);
+    s.ok(&["down", "-v"]);
+    assert!(s.volumes().is_empty());
+}
+
+#[test]
+fn data_in_a_named_volume_survives_down_and_up() {
+    let compose = "services:
+  db:
+    image: $IMAGE
+    command: [\"sh\", \"-c\", \"test -f /data/seen || echo first > /data/seen; exec sleep 300\"]
+    stop_grace_period: 1s
+    volumes: [data:/data]
+volumes:
+  data: {}
+";
+    let s = Stack::new("volume", compose);
+    s.ok(&["up", "-d", "--wait"]);
+    docker(&[
+        "exec",
+        &format!("{}-db-1", s.name),
+        "sh",
+        "-c",
+        "echo kept > /data/mark",
+    ]);
+    s.ok(&["down"]);
+    s.ok(&["up", "-d", "--wait"]);
+    let mark = docker(&["exec", &format!("{}-db-1", s.name), "cat", "/data/mark"]);
+    assert_eq!(mark.trim(), "kept");
+}
+
+#[test]
+fn services_reach_each_other_by_name_and_alias() {
+    let compose = "services:
+  server:
+    image: $IMAGE
+    command: [\"sh\", \"-c\", \"echo pong > /tmp/index.html; exec httpd -f -p 8080 -h /tmp\"]
+    stop_grace_period: 1s
+    networks:
+      default:
+        aliases: [api]
+  client:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+";
+    let s = Stack::new("dns", compose);
+    s.ok(&["up", "-d", "--wait"]);
+    let client = format!("{}-client-1", s.name);
+    for host in ["server", "api"] {
+        let mut got = String::new();
+        for _ in 0..50 {
+            got = docker(&[
+                "exec",
+                &client,
+                "wget",
+                "-qO-",
+                &format!("http://{host}:8080/"),
+            ]);
+            if got.trim() == "pong" {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert_eq!(got.trim(), "pong", "{host} did not answer");
+    }
+}
+
+#[test]
+fn down_works_from_labels_alone_when_the_file_is_gone() {
+    let s = Stack::new("labelsonly", WEB);
+    s.ok(&["up", "-d"]);
+    std::fs::remove_file(s.path().join("compose.yaml")).expect("remove compose file");
+    s.ok(&["down"]);
+    assert!(s.containers().is_empty());
+    assert!(s.networks().is_empty());
+}

@@ -1,0 +1,229 @@
+//! What every engine test needs: the busybox test image (built here, offline, from Debian's
+//! busybox-static), a scratch project with a unique name, and a guard that removes what the
+//! test created even when it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The image every test service runs: `/bin/busybox` plus one symlink per applet.
+pub const IMAGE: &str = "hoist-test/busybox:latest";
+
+/// Builds the test image once per test run (and only if the engine does not have it).
+pub fn test_image() -> &'static str {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let have = Command::new("docker")
+            .args(["image", "inspect", IMAGE])
+            .output();
+        if have.is_ok_and(|o| o.status.success()) {
+            return;
+        }
+        let root = std::env::temp_dir().join(format!("hoist-busybox-{}", std::process::id()));
+        let bin = root.join("bin");
+        std::fs::create_dir_all(&bin).expect("create image root");
+        std::fs::copy("/bin/busybox", bin.join("busybox"))
+            .expect("/bin/busybox is missing: install Debian's busybox-static (.ci/run does)");
+        let list = Command::new("/bin/busybox")
+            .arg("--list")
+            .output()
+            .expect("busybox --list");
+        for applet in String::from_utf8_lossy(&list.stdout).lines() {
+            if applet != "busybox" {
+                let _ = std::os::unix::fs::symlink("busybox", bin.join(applet));
+            }
+        }
+        for dir in ["etc", "tmp", "data"] {
+            std::fs::create_dir_all(root.join(dir)).expect("create dir");
+        }
+        std::fs::write(
+            root.join("etc/passwd"),
+            "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n",
+        )
+        .expect("passwd");
+        std::fs::write(root.join("etc/group"), "root:x:0:\nnogroup:x:65534:\n").expect("group");
+        let tar = root.with_extension("tar");
+        let status = Command::new("tar")
+            .args([
+                "-C",
+                &root.display().to_string(),
+                "-cf",
+                &tar.display().to_string(),
+                ".",
+            ])
+            .status()
+            .expect("tar");
+        assert!(status.success(), "tar failed");
+        let out = Command::new("docker")
+            .args([
+                "import",
+                "-c",
+                "ENV PATH=/bin",
+                "-c",
+                "CMD [\"sh\"]",
+                &tar.display().to_string(),
+                IMAGE,
+            ])
+            .output()
+            .expect("docker import");
+        assert!(
+            out.status.success(),
+            "docker import failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let _ = std::fs::remove_dir_all(&root);
+        let _ = std::fs::remove_file(&tar);
+    });
+    IMAGE
+}
+
+/// A project in a scratch directory, named uniquely; `Drop` removes its containers,
+/// networks and volumes through the engine's labels.
+pub struct Stack {
+    pub dir: PathBuf,
+    pub name: String,
+}
+
+impl Stack {
+    /// A project named `hoist-t-<test>-<pid>` whose compose.yaml is `compose` (with
+    /// `IMAGE` substituted for `$IMAGE`).
+    pub fn new(test: &str, compose: &str) -> Stack {
+        test_image();
+        let name = format!("hoist-t-{test}-{}", std::process::id());
+        let dir = std::env::temp_dir().join(&name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create project dir");
+        let stack = Stack { dir, name };
+        stack.write("compose.yaml", compose);
+        stack
+    }
+
+    /// Writes a file of the project (`$IMAGE` becomes the test image).
+    pub fn write(&self, file: &str, content: &str) {
+        std::fs::write(self.dir.join(file), content.replace("$IMAGE", IMAGE)).expect("write file");
+    }
+
+    /// Runs hoist in the project directory with `-p <name>`.
+    pub fn hoist(&self, args: &[&str]) -> Output {
+        self.hoist_env(args, &[])
+    }
+
+    pub fn hoist_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hoist"));
+        cmd.arg("-p")
+            .arg(&self.name)
+            .args(args)
+            .current_dir(&self.dir);
+        cmd.env("COMPOSE_PROGRESS", "plain")
+            .env_remove("COMPOSE_FILE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run hoist")
+    }
+
+    /// Runs hoist and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.hoist(args);
+        assert!(
+            out.status.success(),
+            "hoist {args:?} failed ({:?}):\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// Runs the real Docker Compose v2.40.3 on the same project.
+    pub fn compose(&self, args: &[&str]) -> Output {
+        Command::new("docker")
+            .arg("compose")
+            .arg("-p")
+            .arg(&self.name)
+            .args(args)
+            .current_dir(&self.dir)
+            .env("COMPOSE_PROGRESS", "plain")
+            .output()
+            .expect("run docker compose")
+    }
+
+    /// The project's container names (running or not), sorted.
+    pub fn containers(&self) -> Vec<String> {
+        let out = docker(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", self.name),
+            "--format",
+            "{{.Names}}",
+        ]);
+        let mut names: Vec<String> = out.lines().map(str::to_string).collect();
+        names.sort();
+        names
+    }
+
+    /// Names of the project's networks and volumes.
+    pub fn networks(&self) -> Vec<String> {
+        let out = docker(&[
+            "network",
+            "ls",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", self.name),
+            "--format",
+            "{{.Name}}",
+        ]);
+        out.lines().map(str::to_string).collect()
+    }
+
+    pub fn volumes(&self) -> Vec<String> {
+        let out = docker(&[
+            "volume",
+            "ls",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", self.name),
+            "--format",
+            "{{.Name}}",
+        ]);
+        out.lines().map(str::to_string).collect()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let label = format!("label=com.docker.compose.project={}", self.name);
+        let ids = docker(&["ps", "-aq", "--filter", &label]);
+        let ids: Vec<&str> = ids.lines().collect();
+        if !ids.is_empty() {
+            let mut args = vec!["rm", "-f", "-v"];
+            args.extend(ids);
+            docker(&args);
+        }
+        for n in self.networks() {
+            docker(&["network", "rm", &n]);
+        }
+        for v in self.volumes() {
+            docker(&["volume", "rm", "-f", &v]);
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs the docker CLI; returns stdout.
+pub fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("run docker");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// `docker inspect` of one object, as JSON.
+pub fn inspect(name: &str) -> serde_json::Value {
+    let out = docker(&["inspect", name]);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
+    list.get(0).cloned().unwrap_or(serde_json::Value::Null)
+}
