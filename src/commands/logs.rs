@@ -34,20 +34,12 @@ pub async fn run(
         tail: args.tail.clone(),
         since: parse_time(args.since.as_deref())?,
         until: parse_time(args.until.as_deref())?,
+        timestamps: args.timestamps,
+        services: (!args.services.is_empty())
+            .then(|| args.services.iter().cloned().collect::<HashSet<_>>()),
     };
     let sink = LogSink::new(Box::new(std::io::stdout()), style);
-    let services =
-        (!args.services.is_empty()).then(|| args.services.iter().cloned().collect::<HashSet<_>>());
-    logs::follow_project(
-        docker,
-        project,
-        found,
-        sink,
-        query,
-        args.timestamps,
-        services,
-    )
-    .await
+    logs::follow_project(docker, project, found, sink, query, None).await
 }
 
 /// `--since`/`--until`: a Go duration ago (`10m`) or Unix seconds; 0 when absent.

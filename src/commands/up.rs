@@ -29,8 +29,9 @@ enum Phase {
     Pending,
     /// Containers exist (id, name), not started yet.
     Created(Vec<(String, String)>),
-    /// Containers were started (or were running already).
-    Started(Vec<(String, String)>),
+    /// Containers were started (or were running already); `true` when this `up` created
+    /// or recreated any of them (dependents with `restart: true` restart then).
+    Started(Vec<(String, String)>, bool),
     /// The service could not be brought up; dependents fail or skip it.
     Failed(String),
 }
@@ -486,7 +487,16 @@ impl ServiceJob {
                 }
             });
         }
-        let _ = tx.send(Phase::Started(all.clone()));
+        // A dependency with `restart: true` that was (re)created restarts what we kept.
+        if self.restart_needed() {
+            for (id, name) in &ready {
+                let timeout = stop_timeout(service);
+                ops::stop(&session.docker, &session.ui, id, name, timeout).await?;
+                ops::start(&session.docker, &session.ui, id, name, &self.name).await?;
+            }
+        }
+        let changed = !to_start.is_empty();
+        let _ = tx.send(Phase::Started(all.clone(), changed));
         Ok(all)
     }
 
@@ -582,6 +592,15 @@ impl ServiceJob {
         Ok((id, name))
     }
 
+    /// True when a dependency declared with `restart: true` was created or recreated.
+    fn restart_needed(&self) -> bool {
+        self.deps.iter().filter(|d| d.restart).any(|d| {
+            self.receivers
+                .get(&d.service)
+                .is_some_and(|rx| matches!(&*rx.borrow(), Phase::Started(_, true)))
+        })
+    }
+
     /// Waits until dependency `dep`'s phase satisfies `accept`; a failed dependency fails
     /// this service unless the dependency is optional.
     async fn wait_phase(
@@ -605,7 +624,7 @@ impl ServiceJob {
                 reason: format!("service {:?} failed: {reason}", dep.service),
             }),
             Phase::Failed(_) => Ok(None),
-            Phase::Created(ids) | Phase::Started(ids) => Ok(Some(ids)),
+            Phase::Created(ids) | Phase::Started(ids, _) => Ok(Some(ids)),
             Phase::Pending => Ok(None),
         }
     }
@@ -613,7 +632,7 @@ impl ServiceJob {
     /// Waits for `dep`'s `depends_on` condition, from the engine's events.
     async fn wait_condition(&self, dep: &Dependency) -> Result<(), EngineError> {
         let Some(containers) = self
-            .wait_phase(dep, |p| matches!(p, Phase::Started(_)))
+            .wait_phase(dep, |p| matches!(p, Phase::Started(..)))
             .await?
         else {
             return Ok(());
@@ -806,11 +825,12 @@ pub async fn attach(
         tail: "all".into(),
         since: 0,
         until: 0,
+        timestamps: args.timestamps,
+        services: Some(attached.iter().cloned().collect()),
     };
     let docker = session.docker.clone();
     let project = session.name().to_string();
-    let services: std::collections::HashSet<String> = attached.iter().cloned().collect();
-    let timestamps = args.timestamps;
+    let (stop_logs, stop_rx) = tokio::sync::watch::channel(false);
     let log_task = tokio::spawn(async move {
         let _ = crate::engine::logs::follow_project(
             &docker,
@@ -818,8 +838,7 @@ pub async fn attach(
             shown,
             sink,
             query,
-            timestamps,
-            Some(services),
+            Some(stop_rx),
         )
         .await;
     });
@@ -886,7 +905,9 @@ pub async fn attach(
         }
         session.ui.finish();
     }
-    log_task.abort();
+    // Let the last lines of the exited containers through before returning.
+    let _ = stop_logs.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(3), log_task).await;
     if interrupted {
         return Err(EngineError::Interrupted);
     }

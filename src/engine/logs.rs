@@ -35,6 +35,10 @@ pub struct LogQuery {
     /// Unix seconds; 0 for none.
     pub since: i32,
     pub until: i32,
+    /// Ask the engine for timestamps.
+    pub timestamps: bool,
+    /// Only these services (all when None).
+    pub services: Option<HashSet<String>>,
 }
 
 /// A serialized writer shared by all streams so lines never interleave mid-line.
@@ -84,13 +88,7 @@ impl LogSink {
 }
 
 /// Streams the logs of one container into the sink, line by line.
-pub async fn stream_container(
-    docker: Docker,
-    sink: LogSink,
-    c: ProjectContainer,
-    query: LogQuery,
-    timestamps: bool,
-) {
+pub async fn stream_container(docker: Docker, sink: LogSink, c: ProjectContainer, query: LogQuery) {
     let mut stream = docker.logs(
         &c.id,
         Some(LogsOptions {
@@ -99,7 +97,7 @@ pub async fn stream_container(
             stderr: true,
             since: query.since,
             until: query.until,
-            timestamps,
+            timestamps: query.timestamps,
             tail: if query.tail.is_empty() {
                 "all".into()
             } else {
@@ -128,15 +126,16 @@ pub async fn stream_container(
 }
 
 /// Streams the logs of `containers`; when following, also picks up containers of the
-/// project that start later (new ones, restarts) until `stop` resolves.
+/// project that start later (new ones, restarts). With a `stop` signal, following ends when
+/// it turns true; the streams already open are then drained (they end with their
+/// containers) for up to two seconds.
 pub async fn follow_project(
     docker: &Docker,
     project: &str,
     containers: Vec<ProjectContainer>,
     sink: LogSink,
     query: LogQuery,
-    timestamps: bool,
-    services: Option<HashSet<String>>,
+    mut stop: Option<tokio::sync::watch::Receiver<bool>>,
 ) -> Result<(), EngineError> {
     let mut tasks = JoinSet::new();
     let mut streaming: HashSet<String> = HashSet::new();
@@ -147,7 +146,6 @@ pub async fn follow_project(
             sink.clone(),
             c,
             query.clone(),
-            timestamps,
         ));
     }
     if !query.follow {
@@ -166,13 +164,24 @@ pub async fn follow_project(
         filters: Some(filters),
         ..Default::default()
     }));
-    while let Some(event) = events.next().await {
-        let Ok(event) = event else { break };
+    loop {
+        let event = match &mut stop {
+            Some(stop) => tokio::select! {
+                e = events.next() => e,
+                _ = stop.wait_for(|s| *s) => None,
+            },
+            None => events.next().await,
+        };
+        let Some(Ok(event)) = event else { break };
         let Some(actor) = event.actor else { continue };
         let Some(id) = actor.id else { continue };
         let attrs = actor.attributes.unwrap_or_default();
         let service = attrs.get(labels::SERVICE).cloned().unwrap_or_default();
-        if services.as_ref().is_some_and(|s| !s.contains(&service)) {
+        if query
+            .services
+            .as_ref()
+            .is_some_and(|s| !s.contains(&service))
+        {
             continue;
         }
         // A restart re-opens the stream from now; the old one ended with the process.
@@ -207,13 +216,9 @@ pub async fn follow_project(
             tail: "all".into(),
             ..query.clone()
         };
-        tasks.spawn(stream_container(
-            docker.clone(),
-            sink.clone(),
-            c,
-            q,
-            timestamps,
-        ));
+        tasks.spawn(stream_container(docker.clone(), sink.clone(), c, q));
     }
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
     Ok(())
 }

@@ -136,3 +136,86 @@ fn optional_dependency_failure_is_only_a_warning() {
         true
     );
 }
+
+#[test]
+fn wait_timeout_fails_when_a_service_never_becomes_healthy() {
+    let compose = "services:
+  slow:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    init: true
+    healthcheck:
+      test: [\"CMD\", \"false\"]
+      interval: 30s
+";
+    let s = Stack::new("waittimeout", compose);
+    let out = s.hoist(&["up", "-d", "--wait", "--wait-timeout", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("timeout"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn restart_true_restarts_the_dependent_when_its_dependency_is_recreated() {
+    let compose = "services:
+  db:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    init: true
+    environment:
+      V: ${V:-1}
+  app:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    init: true
+    depends_on:
+      db:
+        condition: service_started
+        restart: true
+";
+    let s = Stack::new("restarttrue", compose);
+    s.ok(&["up", "-d"]);
+    let app = format!("{}-app-1", s.name);
+    let (id, started) = (
+        inspect(&app)["Id"].clone(),
+        inspect(&app)["State"]["StartedAt"].clone(),
+    );
+    let out = s.hoist_env(&["up", "-d"], &[("V", "2")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(inspect(&app)["Id"], id, "app itself did not change");
+    assert_ne!(
+        inspect(&app)["State"]["StartedAt"],
+        started,
+        "app was restarted"
+    );
+}
+
+#[test]
+fn no_deps_starts_only_the_named_service_and_no_start_only_creates() {
+    let compose = "services:
+  db:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    init: true
+  app:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    init: true
+    depends_on: [db]
+";
+    let s = Stack::new("nodeps", compose);
+    s.ok(&["up", "-d", "--no-deps", "app"]);
+    assert_eq!(s.containers(), vec![format!("{}-app-1", s.name)]);
+    s.ok(&["up", "--no-start"]);
+    assert_eq!(
+        inspect(&format!("{}-db-1", s.name))["State"]["Status"],
+        "created"
+    );
+}

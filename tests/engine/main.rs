@@ -1,9 +1,11 @@
 //! hoist against the real Docker Engine. Every test builds its own tiny project on the
 //! busybox test image (built offline in `support`) and removes everything it created.
 
+mod attached;
 mod convergence;
 mod dependencies;
 mod errors;
 mod interop;
 mod lifecycle;
+mod output;
 mod support;

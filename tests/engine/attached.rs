@@ -1,0 +1,110 @@
+//! Attached `up`: output streamed with prefixes, exit codes passed through, Ctrl-C stops
+//! the stack and a later `up` converges.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Stack, inspect};
+
+#[test]
+fn exit_code_from_returns_the_services_code_and_stops_the_rest() {
+    let compose = "services:
+  app:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+  job:
+    image: $IMAGE
+    command: [\"sh\", \"-c\", \"sleep 1; echo bye from job; exit 3\"]
+";
+    let s = Stack::new("exitcode", compose);
+    let out = s.hoist(&["up", "--exit-code-from", "job"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("{}-job-1 | bye from job", s.name)),
+        "{stdout}"
+    );
+    assert_eq!(
+        inspect(&format!("{}-app-1", s.name))["State"]["Running"],
+        false
+    );
+}
+
+#[test]
+fn attached_up_returns_when_every_container_has_exited() {
+    let compose = "services:
+  a:
+    image: $IMAGE
+    command: [\"echo\", \"one\"]
+  b:
+    image: $IMAGE
+    command: [\"echo\", \"two\"]
+";
+    let s = Stack::new("allexit", compose);
+    let out = s.hoist(&["up"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("| one") && stdout.contains("| two"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_stack_with_130_and_up_again_converges() {
+    let compose = "services:
+  web:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    init: true
+";
+    let s = Stack::new("ctrlc", compose);
+    let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["-p", &s.name, "up"])
+        .current_dir(s.path())
+        .env("COMPOSE_PROGRESS", "plain")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hoist up");
+    let web = format!("{}-web-1", s.name);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while inspect(&web)["State"]["Running"] != true {
+        assert!(Instant::now() < deadline, "web never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let id = inspect(&web)["Id"].clone();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait for hoist");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        inspect(&web)["State"]["Running"],
+        false,
+        "Ctrl-C stops the stack"
+    );
+    s.ok(&["up", "-d"]);
+    assert_eq!(inspect(&web)["Id"], id, "the stopped container is reused");
+    assert_eq!(inspect(&web)["State"]["Running"], true);
+    s.ok(&["down"]);
+    assert!(s.containers().is_empty() && s.networks().is_empty());
+}

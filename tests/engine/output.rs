@@ -1,0 +1,52 @@
+//! Progress output: plain lines as Compose prints them, JSON events that parse.
+
+use crate::support::Stack;
+
+const ONE: &str =
+    "services:\n  web:\n    image: $IMAGE\n    command: [\"sleep\", \"300\"]\n    init: true\n";
+
+#[test]
+fn plain_progress_prints_one_line_per_state_change() {
+    let s = Stack::new("plain", ONE);
+    let out = s.hoist(&["--progress", "plain", "up", "-d"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let container = format!("{}-web-1", s.name);
+    for expected in [
+        format!(" Network {}_default  Creating", s.name),
+        format!(" Network {}_default  Created", s.name),
+        format!(" Container {container}  Creating"),
+        format!(" Container {container}  Created"),
+        format!(" Container {container}  Starting"),
+        format!(" Container {container}  Started"),
+    ] {
+        assert!(
+            stderr.lines().any(|l| l == expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no escape codes in plain output"
+    );
+}
+
+#[test]
+fn json_progress_prints_one_object_per_event() {
+    let s = Stack::new("jsonprog", ONE);
+    let out = s.hoist(&["--progress", "json", "up", "-d"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("json event"))
+        .collect();
+    let started = format!("Container {}-web-1", s.name);
+    assert!(
+        events
+            .iter()
+            .any(|e| e["id"] == started.as_str() && e["status"] == "Started"),
+        "{stderr}"
+    );
+}
