@@ -28,6 +28,9 @@ pub struct DownTarget {
     pub volumes: Option<Vec<String>>,
     /// Networks declared by the files (engine names; external ones excluded).
     pub networks: Option<Vec<String>>,
+    /// The services' images: (image, true when hoist names it because the service builds
+    /// without `image:`), for `--rmi`.
+    pub images: Vec<(String, bool)>,
 }
 
 /// Runs `down`.
@@ -54,6 +57,11 @@ pub async fn run(
             names.join(" ")
         ));
     }
+    let mut images: Vec<(String, bool)> = target.images.clone();
+    if target.services.is_none() {
+        // Without files, the containers' own images are the project's images.
+        images.extend(mine.iter().map(|c| (c.image.clone(), false)));
+    }
     let mut to_remove = mine;
     if args.remove_orphans {
         to_remove.extend(orphans);
@@ -62,6 +70,9 @@ pub async fn run(
     remove_networks(docker, ui, target).await?;
     if args.volumes {
         remove_volumes(docker, ui, target).await?;
+    }
+    if let Some(which) = &args.rmi {
+        remove_images(docker, ui, &images, which == "all").await?;
     }
     Ok(())
 }
@@ -258,6 +269,48 @@ async fn remove_volumes(
     Ok(())
 }
 
+/// `--rmi local` removes the images hoist names itself (services that build without
+/// `image:`); `--rmi all` every image of the services. An image still used elsewhere or
+/// already gone is skipped, as Compose does.
+async fn remove_images(
+    docker: &bollard::Docker,
+    ui: &Ui,
+    images: &[(String, bool)],
+    all: bool,
+) -> Result<(), EngineError> {
+    let mut seen = BTreeSet::new();
+    for (image, local) in images {
+        if !(all || *local) || image.is_empty() || !seen.insert(image.clone()) {
+            continue;
+        }
+        report(ui, ResourceKind::Image, image, Status::Working, "Removing");
+        match docker
+            .remove_image(
+                image,
+                None::<bollard::query_parameters::RemoveImageOptions>,
+                None,
+            )
+            .await
+        {
+            Ok(_) => report(ui, ResourceKind::Image, image, Status::Done, "Removed"),
+            Err(e) if EngineError::is_not_found(&e) => {
+                report(ui, ResourceKind::Image, image, Status::Warning, "Not found")
+            }
+            Err(e)
+                if api_message(&e).contains("is being used")
+                    || api_message(&e).contains("conflict") =>
+            {
+                report(ui, ResourceKind::Image, image, Status::Warning, "In use")
+            }
+            Err(e) => {
+                ops::report_error(ui, ResourceKind::Image, image, &api_message(&e));
+                return Err(EngineError::api(format!("removing image {image}"), e));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `down`'s view of a loaded project.
 pub fn target_of(project: &crate::compose::model::Project) -> DownTarget {
     DownTarget {
@@ -289,6 +342,16 @@ pub fn target_of(project: &crate::compose::model::Project) -> DownTarget {
                 .map(|n| n.name.clone())
                 .collect(),
         ),
+        images: project
+            .services
+            .values()
+            .map(|s| {
+                (
+                    crate::engine::spec::image_name(&project.name, s),
+                    s.image.is_empty(),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -301,5 +364,6 @@ pub fn target_from_labels(name: &str) -> DownTarget {
         services: None,
         volumes: None,
         networks: None,
+        images: Vec::new(),
     }
 }

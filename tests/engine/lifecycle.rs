@@ -188,3 +188,58 @@ fn down_works_from_labels_alone_when_the_file_is_gone() {
     assert!(s.containers().is_empty());
     assert!(s.networks().is_empty());
 }
+
+#[test]
+fn down_rmi_local_removes_only_the_images_hoist_names() {
+    let compose = "services:
+  tool:
+    build: .
+    command: [\"sleep\", \"300\"]
+    init: true
+  base:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    init: true
+";
+    let s = Stack::new("rmi", compose);
+    let built = format!("{}-tool", s.name);
+    docker(&["tag", crate::support::IMAGE, &built]);
+    s.ok(&["up", "-d"]);
+    s.ok(&["down", "--rmi", "local"]);
+    assert_eq!(
+        inspect(&built),
+        serde_json::Value::Null,
+        "{built} must be gone"
+    );
+    assert_ne!(
+        inspect(crate::support::IMAGE),
+        serde_json::Value::Null,
+        "the base image stays"
+    );
+}
+
+#[test]
+fn missing_bind_source_directory_is_created() {
+    let compose = "services:
+  app:
+    image: $IMAGE
+    command: [\"sh\", \"-c\", \"echo hi > /out/file; exec sleep 300\"]
+    init: true
+    volumes: [\"./out:/out\"]
+";
+    let s = Stack::new("bind", compose);
+    s.ok(&["up", "-d", "--wait"]);
+    let file = s.path().join("out/file");
+    for _ in 0..50 {
+        if file.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&file)
+            .expect("written through the bind")
+            .trim(),
+        "hi"
+    );
+}
