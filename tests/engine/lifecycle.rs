@@ -243,3 +243,45 @@ fn missing_bind_source_directory_is_created() {
         "hi"
     );
 }
+
+#[test]
+fn logs_follow_picks_up_a_container_that_restarts() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let compose = "services:
+  app:
+    image: $IMAGE
+    command: [\"sh\", \"-c\", \"echo started at $$(date +%s%N); exec sleep 300\"]
+    init: true
+";
+    let s = Stack::new("follow", compose);
+    s.ok(&["up", "-d", "--wait"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["-p", &s.name, "logs", "-f", "--no-color"])
+        .current_dir(s.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start hoist logs -f");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("started at"), "{first}");
+    s.ok(&["restart", "app"]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if line.contains("started at") && tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(15)) {
+        if line != first {
+            seen.push(line);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!seen.is_empty(), "no output after the restart");
+}
