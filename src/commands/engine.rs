@@ -81,6 +81,11 @@ async fn session_for(cli: &Cli, lp: &LoadedProject, title: &str) -> Result<Arc<S
 }
 
 async fn dispatch(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32), Error> {
+    progress::check_modes(
+        cli.global.progress.unwrap_or(Progress::Auto),
+        cli.global.ansi.unwrap_or(crate::cli::Ansi::Auto),
+    )
+    .map_err(Error::Usage)?;
     match &cli.command {
         Command::Up(args) => {
             let lp = load_project(cli, &args.services, warnings)?;

@@ -50,3 +50,17 @@ fn json_progress_prints_one_object_per_event() {
         "{stderr}"
     );
 }
+
+#[test]
+fn tty_progress_with_ansi_never_is_refused_like_compose() {
+    let s = Stack::new("modes", ONE);
+    let out = s.hoist(&["--progress", "tty", "--ansi", "never", "up", "-d"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("can't use --progress tty while ANSI support is disabled"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(s.containers().is_empty(), "nothing is created");
+}
