@@ -15,9 +15,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bollard::Docker;
-use bollard::models::{
-    Ipam, IpamConfig, NetworkConnectRequest, NetworkCreateRequest, VolumeCreateRequest,
-};
+use bollard::models::NetworkConnectRequest;
 use bollard::query_parameters::{
     CreateContainerOptions, DownloadFromContainerOptions, UploadToContainerOptions,
 };
@@ -27,8 +25,8 @@ use serde_json::Value;
 use hoist::compose::environment::Environment;
 use hoist::compose::load::{self, ConfigSource, LoadOptions};
 use hoist::compose::model::{Mapping, Project};
-use hoist::engine::labels;
 use hoist::engine::spec::{self, ApiVersion, CreateOptions, PeerContainer, Peers, ProjectContext};
+use hoist::engine::{labels, resources};
 
 const IMAGE: &str = "hoist-test/busybox:latest";
 const COMPOSE_VERSION: &str = "2.40.3";
@@ -611,57 +609,15 @@ async fn hoist_create(
     image_id: &str,
 ) -> BTreeMap<String, String> {
     let project = ctx.project;
+    // Networks and volumes exactly as `hoist up` creates them.
+    let mut warnings = Vec::new();
     for (key, n) in &project.networks {
-        let ipam = (!n.ipam.config.is_empty() || !n.ipam.driver.is_empty()).then(|| Ipam {
-            driver: (!n.ipam.driver.is_empty()).then(|| n.ipam.driver.clone()),
-            config: Some(
-                n.ipam
-                    .config
-                    .iter()
-                    .map(|p| IpamConfig {
-                        subnet: Some(p.subnet.clone()).filter(|s| !s.is_empty()),
-                        gateway: Some(p.gateway.clone()).filter(|s| !s.is_empty()),
-                        ip_range: Some(p.ip_range.clone()).filter(|s| !s.is_empty()),
-                        auxiliary_addresses: None,
-                    })
-                    .collect(),
-            ),
-            options: None,
-        });
-        docker
-            .create_network(NetworkCreateRequest {
-                name: n.name.clone(),
-                driver: Some(n.driver.clone()),
-                internal: Some(n.internal),
-                attachable: Some(n.attachable),
-                ipam,
-                enable_ipv6: n.enable_ipv6,
-                options: Some(n.driver_opts.clone().into_iter().collect()),
-                labels: Some(
-                    labels::network_labels(&project.name, key, n)
-                        .into_iter()
-                        .collect(),
-                ),
-                ..NetworkCreateRequest::default()
-            })
+        resources::ensure_network(docker, &project.name, key, n, &mut warnings)
             .await
             .expect("create network");
     }
     for (key, v) in &project.volumes {
-        docker
-            .create_volume(VolumeCreateRequest {
-                name: Some(v.name.clone()),
-                driver: Some(v.driver.clone()),
-                // Compose sends null, which the engine keeps (`{}` would show).
-                driver_opts: (!v.driver_opts.is_empty())
-                    .then(|| v.driver_opts.clone().into_iter().collect()),
-                labels: Some(
-                    labels::volume_labels(&project.name, key, v)
-                        .into_iter()
-                        .collect(),
-                ),
-                ..VolumeCreateRequest::default()
-            })
+        resources::ensure_volume(docker, &project.name, key, v, &mut warnings)
             .await
             .expect("create volume");
     }
