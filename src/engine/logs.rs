@@ -137,10 +137,14 @@ pub async fn follow_project(
     query: LogQuery,
     mut stop: Option<tokio::sync::watch::Receiver<bool>>,
 ) -> Result<(), EngineError> {
+    // Starts after this instant count even if they happen before the events request
+    // reaches the daemon (`since` replays them).
+    let from = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| format!("{}.{:09}", d.as_secs(), d.subsec_nanos()))
+        .unwrap_or_default();
     let mut tasks = JoinSet::new();
-    let mut streaming: HashSet<String> = HashSet::new();
     for c in containers {
-        streaming.insert(c.id.clone());
         tasks.spawn(stream_container(
             docker.clone(),
             sink.clone(),
@@ -161,6 +165,7 @@ pub async fn follow_project(
         ),
     ]);
     let mut events = docker.events(Some(EventsOptions {
+        since: Some(from),
         filters: Some(filters),
         ..Default::default()
     }));
@@ -210,7 +215,6 @@ pub async fn follow_project(
             networks: Vec::new(),
             ports: Vec::new(),
         };
-        streaming.insert(id);
         let q = LogQuery {
             since,
             tail: "all".into(),

@@ -251,7 +251,7 @@ fn logs_follow_picks_up_a_container_that_restarts() {
     let compose = "services:
   app:
     image: $IMAGE
-    command: [\"sh\", \"-c\", \"echo started at $$(date +%s%N); exec sleep 300\"]
+    command: [\"sh\", \"-c\", \"echo started at $$(cat /proc/uptime); exec sleep 300\"]
     init: true
 ";
     let s = Stack::new("follow", compose);
