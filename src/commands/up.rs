@@ -85,6 +85,7 @@ pub async fn converge_and_start(
             .collect(),
     );
     let base_peers = Arc::new(peers_of(&existing));
+    let images = Arc::new(image_ids(&session, &targets).await);
     let mut tasks: JoinSet<(String, ServiceResult)> = JoinSet::new();
     for name in &targets {
         let Some((tx, _)) = channels.remove(name) else {
@@ -113,6 +114,7 @@ pub async fn converge_and_start(
             renew_anon_volumes: args.renew_anon_volumes,
             receivers: receivers.clone(),
             base_peers: base_peers.clone(),
+            images: images.clone(),
         };
         tasks.spawn(async move {
             let result = job.run(&tx).await;
@@ -147,6 +149,37 @@ pub async fn converge_and_start(
             watcher,
         }),
     }
+}
+
+/// The image ID of every target service, each distinct image inspected once and all in
+/// parallel. A failure is kept as text; the service's own job reports it in context.
+async fn image_ids(
+    session: &Session,
+    targets: &BTreeSet<String>,
+) -> HashMap<String, Result<String, String>> {
+    let mut by_image: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in targets {
+        if let Some(s) = session.service(name) {
+            by_image
+                .entry(session.image_of(s))
+                .or_default()
+                .push(name.clone());
+        }
+    }
+    let lookups = by_image.into_iter().map(|(image, services)| async move {
+        let id = match session.docker.inspect_image(&image).await {
+            Ok(found) => Ok(found.id.unwrap_or_default()),
+            Err(e) => Err(crate::engine::error::api_message(&e)),
+        };
+        (services, id)
+    });
+    let mut out = HashMap::new();
+    for (services, id) in futures_util::future::join_all(lookups).await {
+        for s in services {
+            out.insert(s, id.clone());
+        }
+    }
+    out
 }
 
 /// Existing non-one-off containers by service, in the engine's list order.
@@ -373,6 +406,8 @@ struct ServiceJob {
     receivers: Arc<HashMap<String, watch::Receiver<Phase>>>,
     /// The project's existing containers by service, before this `up` changed anything.
     base_peers: Arc<Peers>,
+    /// Each target service's image ID (or why it has none), looked up once per image.
+    images: Arc<HashMap<String, Result<String, String>>>,
 }
 
 impl ServiceJob {
@@ -384,7 +419,10 @@ impl ServiceJob {
                 action: "up".into(),
                 message: format!("no such service: {}", self.name),
             })?;
-        let image_id = session.image_id(service).await?;
+        let image_id = match self.images.get(&self.name) {
+            Some(Ok(id)) => id.clone(),
+            _ => session.image_id(service).await?,
+        };
         // Containers that share another service's namespaces or volumes need that one's
         // containers first: collect them as the peers the spec resolves `service:x` against.
         let mut peers: Peers = (*self.base_peers).clone();
@@ -424,7 +462,7 @@ impl ServiceJob {
             match action {
                 Action::Keep { container } => {
                     if container.is_running() {
-                        self.watcher.seed(&container.id).await?;
+                        self.watcher.seed_from_list(&container);
                         report(
                             &session.ui,
                             ResourceKind::Container,

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use bollard::Docker;
-use bollard::query_parameters::{EventsOptions, InspectContainerOptions};
+use bollard::query_parameters::EventsOptions;
 use futures_util::StreamExt;
 use tokio::sync::Notify;
 
-use super::error::{EngineError, api_message};
+use super::error::EngineError;
 use super::labels;
 
 /// What the engine last said about a container.
@@ -36,7 +36,6 @@ struct Shared {
 /// A live view of the project's containers, fed by the events stream.
 #[derive(Clone)]
 pub struct Watcher {
-    docker: Docker,
     shared: Arc<Shared>,
     task: Arc<tokio::task::JoinHandle<()>>,
 }
@@ -91,7 +90,6 @@ impl Watcher {
             feed.changed.notify_waiters();
         });
         Ok(Watcher {
-            docker: docker.clone(),
             shared,
             task: Arc::new(task),
         })
@@ -105,41 +103,32 @@ impl Watcher {
         self.shared.changed.notify_waiters();
     }
 
-    /// Reads the container's current state from the engine once (used to seed the state of
-    /// containers that were already running before this command).
-    pub async fn seed(&self, id: &str) -> Result<(), EngineError> {
-        let info = self
-            .docker
-            .inspect_container(id, None::<InspectContainerOptions>)
-            .await
-            .map_err(|e| EngineError::Api {
-                action: format!("inspecting container {id}"),
-                message: api_message(&e),
-            })?;
-        let state = info.state.unwrap_or_default();
-        let running = state.running.unwrap_or(false);
-        let health = state
-            .health
-            .and_then(|h| h.status)
-            .map(|s| s.to_string())
-            .filter(|s| s != "none" && !s.is_empty())
-            .unwrap_or_default();
-        let exit_code = (!running
-            && state
-                .started_at
-                .as_deref()
-                .is_some_and(|s| !s.starts_with("0001")))
-        .then_some(state.exit_code.unwrap_or(0));
-        self.note(id, |s| {
-            // Events may have arrived meanwhile; they are newer than this inspect.
+    /// Seeds the state of a container from the list entry we already have (state and
+    /// status text), sparing an inspect per container on a no-op `up`.
+    pub fn seed_from_list(&self, c: &super::containers::ProjectContainer) {
+        let running = c.is_running();
+        let health = if c.status.contains("(healthy)") {
+            "healthy"
+        } else if c.status.contains("(unhealthy)") {
+            "unhealthy"
+        } else if c.status.contains("(health: starting)") {
+            "starting"
+        } else {
+            ""
+        };
+        let exit_code = c
+            .status
+            .strip_prefix("Exited (")
+            .and_then(|r| r.split(')').next())
+            .and_then(|n| n.parse().ok());
+        self.note(&c.id, |s| {
             if !s.started_once {
                 s.running = running;
-                s.health = health;
-                s.exit_code = exit_code;
+                s.health = health.to_string();
+                s.exit_code = if running { None } else { exit_code };
                 s.started_once = running || exit_code.is_some();
             }
         });
-        Ok(())
     }
 
     /// Waits until `check` accepts the container's state; `check` returns `Some(result)` to
