@@ -161,5 +161,14 @@ pub async fn kill(session: &Session, args: &KillArgs) -> Result<(), EngineError>
     for r in futures_util::future::join_all(kills).await {
         r?;
     }
+    if args.remove_orphans {
+        let orphans = containers::list(&session.docker, session.name(), true)
+            .await?
+            .into_iter()
+            .filter(|c| !c.oneoff && session.service(&c.service).is_none());
+        for c in orphans {
+            ops::remove(&session.docker, &session.ui, &c.id, &c.name, false).await?;
+        }
+    }
     Ok(())
 }

@@ -285,3 +285,12 @@ fn logs_follow_picks_up_a_container_that_restarts() {
     let _ = child.wait();
     assert!(!seen.is_empty(), "no output after the restart");
 }
+
+#[test]
+fn kill_remove_orphans_removes_containers_of_services_gone_from_the_file() {
+    let s = Stack::new("killorphans", WEB);
+    s.ok(&["up", "-d"]);
+    s.write("compose.yaml", "services:\n  web:\n    image: $IMAGE\n    command: [\"sleep\", \"300\"]\n    stop_grace_period: 1s\n");
+    s.ok(&["kill", "--remove-orphans"]);
+    assert_eq!(s.containers(), vec![format!("{}-web-1", s.name)]);
+}
