@@ -517,6 +517,7 @@ impl ServiceJob {
             self.wait_condition(dep).await?;
         }
         for (id, name) in &to_start {
+            self.watcher.forget(id);
             ops::start(&session.docker, &session.ui, id, name, &self.name).await?;
             self.watcher.note(id, |s| {
                 if !s.started_once {
@@ -530,6 +531,7 @@ impl ServiceJob {
             for (id, name) in &ready {
                 let timeout = stop_timeout(service);
                 ops::stop(&session.docker, &session.ui, id, name, timeout).await?;
+                self.watcher.forget(id);
                 ops::start(&session.docker, &session.ui, id, name, &self.name).await?;
             }
         }

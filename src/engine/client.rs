@@ -28,7 +28,9 @@ pub async fn connect() -> Result<Docker, EngineError> {
         reason,
     };
     if let Some(path) = host.strip_prefix("unix://") {
-        let server = ping_unix(path).await.map_err(|e| unreachable(e.to_string()))?;
+        let server = ping_unix(path)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
         let version = match server {
             Some(v) if v < *API_DEFAULT_VERSION => v,
             _ => API_DEFAULT_VERSION.clone(),

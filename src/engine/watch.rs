@@ -30,7 +30,19 @@ pub struct ContainerState {
 #[derive(Default)]
 struct Shared {
     states: Mutex<HashMap<String, ContainerState>>,
+    /// Per container, the moment (Unix nanoseconds) before which its events are history:
+    /// set when hoist starts it, so a replayed `die` of its previous run cannot pass for
+    /// the outcome of this one.
+    fresh_since: Mutex<HashMap<String, i64>>,
     changed: Notify,
+}
+
+/// Now, in Unix nanoseconds (the unit of the events' `timeNano`).
+fn now_nanos() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// A live view of the project's containers, fed by the events stream.
@@ -79,6 +91,9 @@ impl Watcher {
                     continue;
                 };
                 let Some(id) = actor.id else { continue };
+                if feed.is_history(&id, event.time_nano) {
+                    continue;
+                }
                 let attrs = actor.attributes.unwrap_or_default();
                 let mut states = feed.states.lock().unwrap_or_else(|p| p.into_inner());
                 let state = states.entry(id).or_default();
@@ -93,6 +108,18 @@ impl Watcher {
             shared,
             task: Arc::new(task),
         })
+    }
+
+    /// Declares that hoist is about to start container `id`: what the engine said about it
+    /// before now (the events `start` replays from up to a second ago) no longer counts.
+    pub fn forget(&self, id: &str) {
+        self.shared
+            .fresh_since
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_string(), now_nanos());
+        let mut states = self.shared.states.lock().unwrap_or_else(|p| p.into_inner());
+        states.insert(id.to_string(), ContainerState::default());
     }
 
     /// Records a state learned otherwise (after our own start call, for instance).
@@ -161,6 +188,17 @@ impl Watcher {
     }
 }
 
+impl Shared {
+    /// True for an event about `id` from before hoist started it.
+    fn is_history(&self, id: &str, time_nano: Option<i64>) -> bool {
+        let fresh = self.fresh_since.lock().unwrap_or_else(|p| p.into_inner());
+        match (fresh.get(id), time_nano) {
+            (Some(since), Some(t)) => t < *since,
+            _ => false,
+        }
+    }
+}
+
 fn apply_event(state: &mut ContainerState, action: &str, attrs: &HashMap<String, String>) {
     match action {
         "start" => {
@@ -172,6 +210,9 @@ fn apply_event(state: &mut ContainerState, action: &str, attrs: &HashMap<String,
             }
         }
         "die" => {
+            // A die implies a start: if hoist's own note of the start comes later, it
+            // must not revive the container.
+            state.started_once = true;
             state.running = false;
             state.exit_code = Some(
                 attrs
@@ -208,5 +249,34 @@ mod tests {
         );
         assert!(!s.running);
         assert_eq!(s.exit_code, Some(3));
+    }
+
+    #[test]
+    fn a_die_seen_before_our_own_start_note_is_not_undone() {
+        let mut s = ContainerState::default();
+        apply_event(
+            &mut s,
+            "die",
+            &HashMap::from([("exitCode".to_string(), "0".to_string())]),
+        );
+        // What up does after its start call returns.
+        if !s.started_once {
+            s.running = true;
+        }
+        assert!(!s.running);
+        assert_eq!(s.exit_code, Some(0));
+    }
+
+    #[test]
+    fn events_from_before_a_start_are_history() {
+        let shared = Shared::default();
+        shared
+            .fresh_since
+            .lock()
+            .unwrap()
+            .insert("c1".into(), 1_000);
+        assert!(shared.is_history("c1", Some(999)));
+        assert!(!shared.is_history("c1", Some(1_000)));
+        assert!(!shared.is_history("c2", Some(1)));
     }
 }

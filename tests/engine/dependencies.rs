@@ -90,6 +90,32 @@ fn wait_succeeds_when_a_one_shot_init_job_exits_zero() {
 }
 
 #[test]
+fn back_to_back_up_runs_the_init_job_again_and_returns() {
+    let compose = "services:
+  init:
+    image: $IMAGE
+    command: [\"true\"]
+  app:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    depends_on:
+      init:
+        condition: service_completed_successfully
+";
+    let s = Stack::new("initagain", compose);
+    s.ok(&["up", "-d", "--wait"]);
+    // The second up restarts the exited job within the second the events replay: the
+    // previous run's `die` must not be taken for this run's outcome, nor hide it.
+    s.ok(&["up", "-d", "--wait"]);
+    s.ok(&["up", "-d"]);
+    assert_eq!(
+        inspect(&format!("{}-init-1", s.name))["State"]["ExitCode"],
+        0
+    );
+}
+
+#[test]
 fn unhealthy_dependency_fails_up_with_the_reason() {
     let compose = "services:
   db:

@@ -119,7 +119,7 @@ impl Stack {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.output().expect("run hoist")
+        run_bounded(cmd)
     }
 
     /// Runs hoist and asserts success; returns stdout.
@@ -226,4 +226,52 @@ pub fn inspect(name: &str) -> serde_json::Value {
     let out = docker(&["inspect", name]);
     let list: serde_json::Value = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
     list.get(0).cloned().unwrap_or(serde_json::Value::Null)
+}
+
+/// How long one hoist command may take in a test before it counts as hung.
+const HUNG_AFTER: std::time::Duration = std::time::Duration::from_secs(240);
+
+/// Runs `cmd` to completion, killing it (and failing the test) when it hangs, so a hang
+/// is a red test rather than a CI run that never ends.
+pub fn run_bounded(mut cmd: Command) -> Output {
+    use std::io::Read;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run hoist");
+    // Drain both pipes on threads so a chatty child cannot block on a full pipe.
+    let mut out_pipe = child.stdout.take().expect("stdout");
+    let mut err_pipe = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out_pipe.read_to_end(&mut b);
+        b
+    });
+    let err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err_pipe.read_to_end(&mut b);
+        b
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for hoist") {
+            break status;
+        }
+        if started.elapsed() > HUNG_AFTER {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{cmd:?} still running after {HUNG_AFTER:?}; stderr so far:\n{}",
+                String::from_utf8_lossy(&err.join().unwrap_or_default())
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
 }
