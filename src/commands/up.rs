@@ -85,6 +85,7 @@ pub async fn converge_and_start(
             .collect(),
     );
     let base_peers = Arc::new(peers_of(&existing));
+    let ranks = graph.ranks(&targets);
     let images = Arc::new(image_ids(&session, &targets).await);
     let mut tasks: JoinSet<(String, ServiceResult)> = JoinSet::new();
     for name in &targets {
@@ -102,7 +103,14 @@ pub async fn converge_and_start(
             .filter(|c| c.service == *name && !c.oneoff)
             .cloned()
             .collect();
+        let rank = ranks.get(name).copied().unwrap_or(0);
+        let ahead: Vec<String> = ranks
+            .iter()
+            .filter(|(other, r)| **r > rank && *other != name)
+            .map(|(other, _)| other.clone())
+            .collect();
         let job = ServiceJob {
+            ahead,
             session: session.clone(),
             watcher: watcher.clone(),
             name: name.clone(),
@@ -394,6 +402,10 @@ async fn ensure_resources(
 
 /// Brings one service up: converge its containers, wait for its dependencies, start.
 struct ServiceJob {
+    /// Services on longer critical paths (higher rank): their containers are created
+    /// before this one's, so that with many services at once the engine serves first what
+    /// others wait on (a wide project's one dependency is not queued behind 40 creates).
+    ahead: Vec<String>,
     session: Arc<Session>,
     watcher: Watcher,
     name: String,
@@ -423,10 +435,18 @@ impl ServiceJob {
             Some(Ok(id)) => id.clone(),
             _ => session.image_id(service).await?,
         };
-        // Containers that share another service's namespaces or volumes need that one's
-        // containers first: collect them as the peers the spec resolves `service:x` against.
+        for other in &self.ahead {
+            if let Some(rx) = self.receivers.get(other) {
+                // A failed service ahead is reported by its own job; this one goes on.
+                let _ = rx.clone().wait_for(|p| !matches!(p, Phase::Pending)).await;
+            }
+        }
+        // Containers that share another service's namespaces or volumes (or link to it)
+        // need that one's containers first: collect them as the peers the spec resolves
+        // `service:x` against. Other dependencies only gate the start.
+        let needs = spec::peer_services(service);
         let mut peers: Peers = (*self.base_peers).clone();
-        for dep in &self.deps {
+        for dep in self.deps.iter().filter(|d| needs.contains(&d.service)) {
             if let Some(list) = self
                 .wait_phase(dep, |p| !matches!(p, Phase::Pending))
                 .await?

@@ -221,6 +221,32 @@ fn number_text(opts: &CreateOptions) -> String {
 const SERVICE_PREFIX: &str = "service:";
 const CONTAINER_PREFIX: &str = "container:";
 
+/// The services whose containers must exist before `service`'s can be created: those it
+/// shares namespaces or volumes with (`network_mode|ipc|pid: service:x`, `volumes_from`)
+/// and those it links to. Every other dependency only gates the start.
+pub fn peer_services(service: &ServiceConfig) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = service
+        .volumes_from
+        .iter()
+        .filter_map(|e| {
+            let first = e.split(':').next().unwrap_or("");
+            (first != "container" && !first.is_empty()).then(|| first.to_string())
+        })
+        .collect();
+    for mode in [&service.network_mode, &service.ipc, &service.pid] {
+        if let Some(name) = mode.strip_prefix(SERVICE_PREFIX) {
+            out.insert(name.to_string());
+        }
+    }
+    out.extend(
+        service
+            .links
+            .iter()
+            .map(|l| l.split(':').next().unwrap_or("").to_string()),
+    );
+    out
+}
+
 /// The service as Compose creates it: `volumes_from` and `network_mode|ipc|pid: service:x`
 /// replaced by the ID of a container of `x`. Compose hashes this resolved service, so the
 /// config hash to compare with a container's label is `service_hash(&resolve_service(..)?)`.

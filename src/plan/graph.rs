@@ -77,6 +77,26 @@ impl Graph {
         out
     }
 
+    /// Each service of `within`'s rank: the length of the longest chain of dependents (within
+    /// `within`) that waits on it, 0 for a service nothing waits on. A service of a higher
+    /// rank is on a longer critical path, so `up` hands it the engine first.
+    pub fn ranks(&self, within: &BTreeSet<String>) -> BTreeMap<String, usize> {
+        let mut ranks: BTreeMap<String, usize> = within.iter().map(|s| (s.clone(), 0)).collect();
+        // In reverse start order every dependent is ranked before its dependencies.
+        for name in self.start_order().iter().rev() {
+            if !within.contains(name) {
+                continue;
+            }
+            let own = ranks.get(name).copied().unwrap_or(0);
+            for dep in self.dependencies(name) {
+                if let Some(r) = ranks.get_mut(&dep.service) {
+                    *r = (*r).max(own + 1);
+                }
+            }
+        }
+        ranks
+    }
+
     /// Services in an order where each comes after its dependencies (name order among
     /// independent ones). The loader has rejected cycles already.
     pub fn start_order(&self) -> Vec<String> {
@@ -139,6 +159,21 @@ mod tests {
         let pos = |s: &str| order.iter().position(|o| o == s).unwrap();
         assert!(pos("db") < pos("web") && pos("cache") < pos("web") && pos("db") < pos("worker"));
         assert_eq!(order.len(), 4);
+    }
+
+    #[test]
+    fn ranks_count_the_longest_chain_of_dependents() {
+        // a <- b <- c, a <- d; e alone.
+        let g = graph(
+            &[("b", "a"), ("c", "b"), ("d", "a")],
+            &["a", "b", "c", "d", "e"],
+        );
+        let all: BTreeSet<String> = g.services().map(str::to_string).collect();
+        let r = g.ranks(&all);
+        assert_eq!((r["a"], r["b"], r["c"], r["d"], r["e"]), (2, 1, 0, 0, 0));
+        // Dependents outside the targets don't count.
+        let some: BTreeSet<String> = ["a", "d"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(g.ranks(&some)["a"], 1);
     }
 
     #[test]

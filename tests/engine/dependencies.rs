@@ -116,6 +116,48 @@ fn back_to_back_up_runs_the_init_job_again_and_returns() {
 }
 
 #[test]
+fn what_others_wait_on_is_created_before_the_independent_services() {
+    let mut compose = String::from(
+        "services:
+  db:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+  web:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    depends_on: [db]
+",
+    );
+    for i in 0..8 {
+        compose.push_str(&format!(
+            "  solo{i}:\n    image: $IMAGE\n    command: [\"sleep\", \"300\"]\n    stop_grace_period: 1s\n"
+        ));
+    }
+    let s = Stack::new("ranked", &compose);
+    s.ok(&["up", "-d"]);
+    let created = |svc: &str| {
+        let text = inspect(&format!("{}-{svc}-1", s.name))["Created"]
+            .as_str()
+            .expect("Created")
+            .to_string();
+        // RFC 3339 in UTC with the fraction's trailing zeros trimmed: pad it to 9 digits
+        // so that text order is time order.
+        let (whole, frac) = text
+            .trim_end_matches('Z')
+            .split_once('.')
+            .unwrap_or((&text, ""));
+        format!("{whole}.{frac:0<9}")
+    };
+    let db = created("db");
+    for i in 0..8 {
+        let solo = created(&format!("solo{i}"));
+        assert!(db < solo, "db created at {db}, solo{i} at {solo}");
+    }
+}
+
+#[test]
 fn unhealthy_dependency_fails_up_with_the_reason() {
     let compose = "services:
   db:
