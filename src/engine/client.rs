@@ -33,7 +33,7 @@ pub async fn connect() -> Result<Docker, EngineError> {
             .map_err(|e| unreachable(e.to_string()))?;
         let version = match server {
             Some(v) if v < *API_DEFAULT_VERSION => v,
-            _ => API_DEFAULT_VERSION.clone(),
+            _ => *API_DEFAULT_VERSION,
         };
         return Docker::connect_with_unix(path, REQUEST_TIMEOUT.as_secs(), &version)
             .map_err(|e| unreachable(e.to_string()));
