@@ -612,7 +612,7 @@ async fn hoist_create(
     // Networks and volumes exactly as `hoist up` creates them.
     let mut warnings = Vec::new();
     for (key, n) in &project.networks {
-        resources::ensure_network(docker, &project.name, key, n, &mut warnings)
+        resources::ensure_network(docker, &project.name, key, n, &mut warnings, || {})
             .await
             .expect("create network");
     }

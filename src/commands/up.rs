@@ -340,18 +340,25 @@ async fn ensure_resources(
         let (session, key) = (session.clone(), key.to_string());
         tasks.spawn(async move {
             let mut w = Vec::new();
-            if !n.external {
+            // "Creating" only for a network that is really about to be created, as Compose.
+            let announce = || {
                 report(
                     &session.ui,
                     ResourceKind::Network,
                     &n.name,
                     Status::Working,
                     "Creating",
-                );
-            }
-            let outcome =
-                resources::ensure_network(&session.docker, session.name(), &key, &n, &mut w)
-                    .await?;
+                )
+            };
+            let outcome = resources::ensure_network(
+                &session.docker,
+                session.name(),
+                &key,
+                &n,
+                &mut w,
+                announce,
+            )
+            .await?;
             if outcome == Outcome::Created {
                 report(
                     &session.ui,

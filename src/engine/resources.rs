@@ -31,6 +31,7 @@ pub async fn ensure_network(
     key: &str,
     n: &NetworkConfig,
     warnings: &mut Vec<String>,
+    announce: impl FnOnce(),
 ) -> Result<Outcome, EngineError> {
     match docker
         .inspect_network(&n.name, None::<InspectNetworkOptions>)
@@ -105,6 +106,7 @@ pub async fn ensure_network(
         ),
         options: None,
     });
+    announce();
     let request = NetworkCreateRequest {
         name: n.name.clone(),
         driver: (!n.driver.is_empty()).then(|| n.driver.clone()),

@@ -32,6 +32,24 @@ fn plain_progress_prints_one_line_per_state_change() {
 }
 
 #[test]
+fn a_second_up_announces_no_network_creation() {
+    let s = Stack::new("plainagain", ONE);
+    s.ok(&["--progress", "plain", "up", "-d"]);
+    let out = s.hoist(&["--progress", "plain", "up", "-d"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("Network"),
+        "the network exists already, as Compose says nothing of it:\n{stderr}"
+    );
+    let running = format!(" Container {}-web-1  Running", s.name);
+    assert!(
+        stderr.lines().any(|l| l == running),
+        "missing {running:?} in:\n{stderr}"
+    );
+}
+
+#[test]
 fn json_progress_prints_one_object_per_event() {
     let s = Stack::new("jsonprog", ONE);
     let out = s.hoist(&["--progress", "json", "up", "-d"]);
