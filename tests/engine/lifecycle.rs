@@ -294,3 +294,53 @@ fn kill_remove_orphans_removes_containers_of_services_gone_from_the_file() {
     s.ok(&["kill", "--remove-orphans"]);
     assert_eq!(s.containers(), vec![format!("{}-web-1", s.name)]);
 }
+
+#[test]
+fn down_stops_the_replicas_of_a_service_together() {
+    // `sleep` as PID 1 ignores SIGTERM, so each stop lasts the whole grace period: stopped
+    // one after another, a replica would die before the next one is even signalled.
+    let s = Stack::new(
+        "downreplicas",
+        "services:
+  w:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 2s
+    scale: 3
+",
+    );
+    s.ok(&["up", "-d"]);
+    let since = docker(&["info", "--format", "{{.SystemTime}}"]);
+    s.ok(&["down"]);
+    let until = docker(&["info", "--format", "{{.SystemTime}}"]);
+    let events = docker(&[
+        "events",
+        "--since",
+        since.trim(),
+        "--until",
+        until.trim(),
+        "--filter",
+        &format!("label=com.docker.compose.project={}", s.name),
+        "--filter",
+        "event=kill",
+        "--filter",
+        "event=die",
+        "--format",
+        "{{.Action}} {{.Actor.ID}}",
+    ]);
+    let actions: Vec<(&str, &str)> = events.lines().filter_map(|l| l.split_once(' ')).collect();
+    let first_die = actions
+        .iter()
+        .position(|(a, _)| *a == "die")
+        .expect("a die event");
+    let signalled: std::collections::BTreeSet<&str> = actions[..first_die]
+        .iter()
+        .filter(|(a, _)| *a == "kill")
+        .map(|(_, id)| *id)
+        .collect();
+    assert_eq!(
+        signalled.len(),
+        3,
+        "every replica signalled before any died: {actions:?}"
+    );
+}
