@@ -113,10 +113,7 @@ impl Timing {
         retries: Option<i64>,
         start_period: Option<i64>,
     ) -> Timing {
-        let nanos = |n: Option<i64>| {
-            n.filter(|&n| n > 0)
-                .map(|n| Duration::from_nanos(n as u64))
-        };
+        let nanos = |n: Option<i64>| n.filter(|&n| n > 0).map(|n| Duration::from_nanos(n as u64));
         Timing {
             interval: nanos(interval).unwrap_or(DEFAULT_INTERVAL),
             timeout: nanos(timeout).unwrap_or(DEFAULT_TIMEOUT),
