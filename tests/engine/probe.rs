@@ -274,3 +274,40 @@ fn cmd_cmd_shell_and_string_tests_run_as_the_engine_runs_them() {
         "nothing was exec'd in the disabled service"
     );
 }
+
+#[test]
+fn probe_mode_takes_the_engines_verdict_for_a_container_it_did_not_start() {
+    let compose = "services:
+  db:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    healthcheck:
+      test: [\"CMD\", \"true\"]
+      interval: 1s
+";
+    let s = Stack::new("probekept", compose);
+    s.ok(&["up", "-d", "--wait"]);
+    let container = format!("{}-db-1", s.name);
+    assert_eq!(engine_health(&container), "healthy");
+    // Kept as it is: hoist does not start it, so does not probe it; the engine has decided.
+    let out = s.hoist(&["up", "-d", "--wait", "--readiness", "probe"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let healthy = format!(" Container {container}  Healthy");
+    assert!(stderr.lines().any(|l| l == healthy), "{stderr}");
+    assert!(!stderr.contains("(probed)"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_readiness_mode_is_a_usage_error() {
+    let s = Stack::new("probebad", "services:\n  a:\n    image: $IMAGE\n");
+    let out = s.hoist_env(&["up", "-d"], &[("HOIST_READINESS", "fast")]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("[possible values: engine, probe]"),
+        "{stderr}"
+    );
+    assert!(s.containers().is_empty(), "nothing is created");
+}
