@@ -266,6 +266,28 @@ pub struct UpArgs {
     /// Don't attach to these services' output (repeatable).
     #[arg(long, value_name = "SERVICE")]
     pub no_attach: Vec<String>,
+    /// How health is established for `service_healthy` gates and `--wait`: `engine` (the
+    /// engine's health status, as Docker Compose) or `probe` (hoist also runs each
+    /// healthcheck test itself, early and often).
+    #[arg(
+        long,
+        value_enum,
+        env = "HOIST_READINESS",
+        value_name = "MODE",
+        default_value_t = Readiness::Engine
+    )]
+    pub readiness: Readiness,
+}
+
+/// Where `up` learns that a service with a healthcheck is healthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Readiness {
+    /// The engine's health status (its first check runs one `interval` after start).
+    #[default]
+    Engine,
+    /// hoist runs the healthcheck test itself from the moment the container starts; the
+    /// engine's own verdict still counts if it comes first.
+    Probe,
 }
 
 /// `hoist down`.

@@ -1,6 +1,6 @@
 //! `hoist up`: converge the project's containers, then start each service the moment its
 //! own dependencies are satisfied — no level barriers, no global lock, readiness from the
-//! engine's events.
+//! engine's events (and, with `--readiness probe`, from hoist running the healthchecks).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -9,16 +9,17 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::cli::UpArgs;
+use crate::cli::{Readiness, UpArgs};
 use crate::compose::model::ServiceConfig;
 use crate::engine::containers::{self, ProjectContainer};
 use crate::engine::error::EngineError;
 use crate::engine::labels;
 use crate::engine::ops::{self, report};
+use crate::engine::probe::Prober;
 use crate::engine::project::Session;
 use crate::engine::resources::{self, Outcome};
 use crate::engine::spec::{self, CreateOptions, Inherit, InheritedMount, PeerContainer, Peers};
-use crate::engine::watch::{ContainerState, Watcher};
+use crate::engine::watch::{ContainerState, Health, Watcher};
 use crate::plan::converge::{self, Action, Desired, RecreatePolicy};
 use crate::plan::graph::{Dependency, Graph};
 use crate::ui::event::{ResourceKind, Status};
@@ -43,6 +44,8 @@ type ServiceResult = Result<Vec<(String, String)>, EngineError>;
 pub struct Started {
     pub containers: BTreeMap<String, Vec<(String, String)>>,
     pub watcher: Watcher,
+    /// The healthcheck probes still running (`--readiness probe`); dropping stops them.
+    pub prober: Option<Arc<Prober>>,
 }
 
 /// Runs `up` (detached part): resources, convergence, dependency-ordered start.
@@ -63,6 +66,9 @@ pub async fn converge_and_start(
     let scales = parse_scales(&args.scale)?;
 
     let watcher = Watcher::start(&session.docker, session.name()).await?;
+    let prober = (args.readiness == Readiness::Probe)
+        .then(|| Arc::new(Prober::new(session.docker.clone(), watcher.clone())));
+    let gated = health_gated(&session, &graph, &targets, args.wait);
     let existing = containers::list(&session.docker, session.name(), true).await?;
     handle_orphans(&session, &existing, disabled, args.remove_orphans, warnings).await?;
     ensure_resources(&session, &targets, warnings).await?;
@@ -123,6 +129,7 @@ pub async fn converge_and_start(
             receivers: receivers.clone(),
             base_peers: base_peers.clone(),
             images: images.clone(),
+            prober: prober.clone().filter(|_| gated.contains(name)),
         };
         tasks.spawn(async move {
             let result = job.run(&tx).await;
@@ -155,8 +162,39 @@ pub async fn converge_and_start(
         None => Ok(Started {
             containers,
             watcher,
+            prober,
         }),
     }
+}
+
+/// True when the service has a healthcheck that is not disabled (`disable: true` or `NONE`).
+fn has_healthcheck(service: &ServiceConfig) -> bool {
+    service
+        .healthcheck
+        .as_ref()
+        .is_some_and(|h| !h.disable && h.test.first().map(String::as_str) != Some("NONE"))
+}
+
+/// The target services whose health gates something in this `up`: a target waits on them
+/// with `service_healthy`, or `--wait` waits on every one. Only these are probed.
+fn health_gated(
+    session: &Session,
+    graph: &Graph,
+    targets: &BTreeSet<String>,
+    wait: bool,
+) -> BTreeSet<String> {
+    let awaited: BTreeSet<String> = targets
+        .iter()
+        .flat_map(|t| graph.dependencies(t).to_vec())
+        .filter(|d| d.condition == "service_healthy")
+        .map(|d| d.service)
+        .collect();
+    targets
+        .iter()
+        .filter(|t| wait || awaited.contains(*t))
+        .filter(|t| session.service(t).is_some_and(has_healthcheck))
+        .cloned()
+        .collect()
 }
 
 /// The image ID of every target service, each distinct image inspected once and all in
@@ -427,6 +465,9 @@ struct ServiceJob {
     base_peers: Arc<Peers>,
     /// Each target service's image ID (or why it has none), looked up once per image.
     images: Arc<HashMap<String, Result<String, String>>>,
+    /// Probes the healthcheck of the containers this job starts (`--readiness probe`, and
+    /// only when the service's health gates something).
+    prober: Option<Arc<Prober>>,
 }
 
 impl ServiceJob {
@@ -552,6 +593,9 @@ impl ServiceJob {
                     s.started_once = true;
                 }
             });
+            if let Some(prober) = &self.prober {
+                prober.probe(id);
+            }
         }
         // A dependency with `restart: true` that was (re)created restarts what we kept.
         if self.restart_needed() {
@@ -560,6 +604,9 @@ impl ServiceJob {
                 ops::stop(&session.docker, &session.ui, id, name, timeout).await?;
                 self.watcher.forget(id);
                 ops::start(&session.docker, &session.ui, id, name, &self.name).await?;
+                if let Some(prober) = &self.prober {
+                    prober.probe(id);
+                }
             }
         }
         let changed = !to_start.is_empty();
@@ -710,6 +757,17 @@ impl ServiceJob {
                 .watcher
                 .wait_for(&id, |s| condition_verdict(&condition, s))
                 .await;
+            // Compose reports a dependency's health once its dependent sees it.
+            if verdict.is_ok() && condition == "service_healthy" {
+                let health = self.watcher.state(&id).and_then(|s| s.health_verdict());
+                report(
+                    &self.session.ui,
+                    ResourceKind::Container,
+                    &name,
+                    Status::Done,
+                    health.map_or(Health::Healthy.text(), Health::text),
+                );
+            }
             if let Err(reason) = verdict {
                 if dep.required {
                     return Err(EngineError::DependencyFailed {
@@ -743,17 +801,14 @@ pub fn stop_timeout(service: &crate::compose::model::ServiceConfig) -> Option<i3
 /// will, `None` not yet.
 pub fn condition_verdict(condition: &str, s: &ContainerState) -> Option<Result<(), String>> {
     match condition {
-        "service_healthy" => {
-            if s.health == "healthy" {
-                Some(Ok(()))
-            } else if s.health == "unhealthy" {
-                Some(Err("is unhealthy".into()))
-            } else if let (false, Some(code)) = (s.running, s.exit_code) {
-                Some(Err(format!("exited ({code})")))
-            } else {
-                None
-            }
-        }
+        "service_healthy" => match s.health_verdict() {
+            Some(Health::Healthy | Health::HealthyProbed) => Some(Ok(())),
+            Some(Health::Unhealthy) => Some(Err("is unhealthy".into())),
+            None => match (s.running, s.exit_code) {
+                (false, Some(code)) => Some(Err(format!("exited ({code})"))),
+                _ => None,
+            },
+        },
         "service_completed_successfully" => match (s.running, s.exit_code) {
             (false, Some(0)) => Some(Ok(())),
             (false, Some(code)) => Some(Err(format!("didn't complete successfully: exit {code}"))),
@@ -780,10 +835,7 @@ pub async fn wait_ready(
         .collect();
     let mut waits = Vec::new();
     for (service, list) in &started.containers {
-        let has_healthcheck = session
-            .service(service)
-            .and_then(|s| s.healthcheck.as_ref())
-            .is_some_and(|h| !h.disable && h.test.first().map(String::as_str) != Some("NONE"));
+        let has_healthcheck = session.service(service).is_some_and(has_healthcheck);
         for (id, name) in list {
             let may_exit = one_shot.contains(service);
             let watcher = started.watcher.clone();
@@ -841,10 +893,9 @@ fn ready_verdict(
         _ => {}
     }
     if has_healthcheck {
-        match s.health.as_str() {
-            "healthy" => Some(Ok("Healthy")),
-            "unhealthy" => Some(Err("is unhealthy".into())),
-            _ => None,
+        match s.health_verdict()? {
+            Health::Unhealthy => Some(Err("is unhealthy".into())),
+            healthy => Some(Ok(healthy.text())),
         }
     } else {
         s.running.then_some(Ok("Running"))
@@ -1007,6 +1058,7 @@ mod tests {
             health: health.into(),
             exit_code: exit,
             started_once: true,
+            probed: None,
         }
     }
 
@@ -1055,6 +1107,27 @@ mod tests {
         assert_eq!(
             ready_verdict(&state(true, "starting", None), true, false),
             None
+        );
+    }
+
+    #[test]
+    fn a_probed_verdict_says_so() {
+        let mut s = state(true, "starting", None);
+        s.probed = Some(crate::engine::watch::Probed::Healthy);
+        assert_eq!(ready_verdict(&s, true, false), Some(Ok("Healthy (probed)")));
+        assert_eq!(condition_verdict("service_healthy", &s), Some(Ok(())));
+        s.probed = Some(crate::engine::watch::Probed::Unhealthy);
+        assert_eq!(
+            ready_verdict(&s, true, false),
+            Some(Err("is unhealthy".into()))
+        );
+        assert_eq!(
+            condition_verdict("service_healthy", &s),
+            Some(Err("is unhealthy".into()))
+        );
+        assert_eq!(
+            ready_verdict(&state(true, "healthy", None), true, false),
+            Some(Ok("Healthy"))
         );
     }
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod labels;
 pub mod logs;
 pub mod ops;
+pub mod probe;
 pub mod project;
 pub mod resources;
 pub mod spec;

@@ -25,6 +25,55 @@ pub struct ContainerState {
     pub exit_code: Option<i64>,
     /// True once the container has been started at least once since it was created.
     pub started_once: bool,
+    /// hoist's own verdict from running the healthcheck test (`up --readiness probe`),
+    /// recorded only when it came before the engine's.
+    pub probed: Option<Probed>,
+}
+
+/// What probing the healthcheck concluded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probed {
+    Healthy,
+    Unhealthy,
+}
+
+/// A container's health as the first to decide said it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// The engine reported `healthy`.
+    Healthy,
+    /// hoist's probe confirmed the healthcheck before the engine decided.
+    HealthyProbed,
+    Unhealthy,
+}
+
+impl Health {
+    /// The progress text of a healthy verdict, saying how it was established.
+    pub fn text(self) -> &'static str {
+        match self {
+            Health::HealthyProbed => crate::ui::event::text::HEALTHY_PROBED,
+            _ => crate::ui::event::text::HEALTHY,
+        }
+    }
+}
+
+impl ContainerState {
+    /// The engine's health verdict, if it has given one.
+    pub fn engine_decided(&self) -> bool {
+        matches!(self.health.as_str(), "healthy" | "unhealthy")
+    }
+
+    /// The health verdict: the probe's when it came first (it is only recorded then),
+    /// else the engine's; `None` while neither has decided.
+    pub fn health_verdict(&self) -> Option<Health> {
+        match (self.probed, self.health.as_str()) {
+            (Some(Probed::Healthy), _) => Some(Health::HealthyProbed),
+            (Some(Probed::Unhealthy), _) => Some(Health::Unhealthy),
+            (None, "healthy") => Some(Health::Healthy),
+            (None, "unhealthy") => Some(Health::Unhealthy),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -234,6 +283,25 @@ fn apply_event(state: &mut ContainerState, action: &str, attrs: &HashMap<String,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_verdict_wins() {
+        let mut s = ContainerState {
+            health: "starting".into(),
+            ..Default::default()
+        };
+        assert_eq!(s.health_verdict(), None);
+        s.probed = Some(Probed::Healthy);
+        // The engine's later verdict does not overrule the probe's earlier one.
+        apply_event(&mut s, "health_status: unhealthy", &HashMap::new());
+        assert_eq!(s.health_verdict(), Some(Health::HealthyProbed));
+        let engine_first = ContainerState {
+            health: "healthy".into(),
+            ..Default::default()
+        };
+        assert_eq!(engine_first.health_verdict(), Some(Health::Healthy));
+        assert!(engine_first.engine_decided());
+    }
 
     #[test]
     fn events_move_the_state() {

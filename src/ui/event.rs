@@ -231,6 +231,8 @@ pub mod text {
     pub const WAITING: &str = "Waiting";
     /// Done: a dependency is healthy.
     pub const HEALTHY: &str = "Healthy";
+    /// Done: healthy, established by hoist running the healthcheck (`--readiness probe`).
+    pub const HEALTHY_PROBED: &str = "Healthy (probed)";
     /// Done: a dependency exited (`service_completed_successfully`).
     pub const EXITED: &str = "Exited";
     /// Done: a container was already running (`up` with nothing to change).

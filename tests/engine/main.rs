@@ -8,4 +8,5 @@ mod errors;
 mod interop;
 mod lifecycle;
 mod output;
+mod probe;
 mod support;
