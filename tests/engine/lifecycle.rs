@@ -62,11 +62,17 @@ fn ps_lists_the_running_containers_and_json_lines_parse() {
 fn logs_prefix_each_line_with_the_container_name() {
     let s = Stack::new("logs", WEB);
     s.ok(&["up", "-d", "--wait"]);
-    let out = s.ok(&["logs", "--no-color", "web"]);
-    assert!(
-        out.contains(&format!("{}-web-1 | hello from web", s.name)),
-        "{out}"
-    );
+    // Running is not "has printed yet": give the shell its moment, under any load.
+    let expected = format!("{}-web-1 | hello from web", s.name);
+    let mut out = String::new();
+    for _ in 0..100 {
+        out = s.ok(&["logs", "--no-color", "web"]);
+        if out.contains(&expected) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(out.contains(&expected), "{out}");
     let bare = s.ok(&["logs", "--no-log-prefix", "web"]);
     assert_eq!(bare.trim(), "hello from web");
 }
