@@ -31,7 +31,7 @@ pub fn script(shell: Shell) -> String {
     let services = service_commands();
     match shell {
         Shell::Bash => base + &bash_extra(&services, &value_options()),
-        Shell::Zsh => zsh(&base, &services),
+        Shell::Zsh => zsh(&base),
         Shell::Fish => base + &fish_extra(&services),
     }
 }
@@ -130,28 +130,56 @@ fi
     )
 }
 
-/// clap_complete's zsh script with the `SERVICE` arguments completed by `_hoist_services`.
-fn zsh(base: &str, services: &[String]) -> String {
-    let _ = services;
+/// clap_complete's zsh script with service arguments completed by helpers that ask hoist:
+/// `SERVICE` arguments and flag values, `scale`'s `SERVICE=` and `cp`'s `SERVICE:`.
+fn zsh(base: &str) -> String {
     let helper = r#"
+# Service names, from `hoist __complete-services` (the words typed so far select the project).
+(( $+functions[_hoist_service_names] )) ||
+_hoist_service_names() {
+    local -a typed
+    typed=(${(z)LBUFFER})
+    hoist __complete-services -- ${typed[2,-1]} 2>/dev/null
+}
 (( $+functions[_hoist_services] )) ||
 _hoist_services() {
-    local -a services words_so_far
-    words_so_far=(${(z)LBUFFER})
-    services=(${(f)"$(hoist __complete-services -- ${words_so_far[2,-1]} 2>/dev/null)"})
+    local -a services
+    services=(${(f)"$(_hoist_service_names)"})
     _describe -t services 'service' services
 }
+(( $+functions[_hoist_scale_pairs] )) ||
+_hoist_scale_pairs() {
+    local -a services
+    services=(${(f)"$(_hoist_service_names)"})
+    compadd -S '=' -a services
+}
+(( $+functions[_hoist_cp_paths] )) ||
+_hoist_cp_paths() {
+    local -a services
+    services=(${(f)"$(_hoist_service_names)"})
+    compadd -S ':' -a services
+    _files
+}
+
 "#;
     let mut out = String::new();
     for line in base.lines() {
-        if line.contains("::services -- ") || line.contains(":service -- ") {
-            out.push_str(&line.replace(":_default'", ":_hoist_services'"));
+        let line = if line.contains("::services -- ")
+            || line.starts_with("':service -- ")
+            || line.contains(":SERVICE:_default'")
+        {
+            line.replace(":_default'", ":_hoist_services'")
+        } else if line.starts_with("'*::replicas -- ") {
+            line.replace(":_default'", ":_hoist_scale_pairs'")
+        } else if line.starts_with("':source -- ") || line.starts_with("':destination -- ") {
+            line.replace(":_default'", ":_hoist_cp_paths'")
         } else {
-            out.push_str(line);
-        }
+            line.to_string()
+        };
+        out.push_str(&line);
         out.push('\n');
     }
-    // The helper goes before the final call of the script (`_hoist "$@"` or `compdef`).
+    // The helpers go before the script's last statement (`_hoist "$@"` or `compdef`).
     match out.rfind("\nif [ \"$funcstack[1]\" = \"_hoist\" ]") {
         Some(pos) => {
             out.insert_str(pos + 1, helper.trim_start());
