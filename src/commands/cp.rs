@@ -255,12 +255,19 @@ async fn copy_from(
             c.name
         ))
     })?;
-    let archive = download(docker, &c.id, &src).await?;
     if dst == "-" {
         let mut out = std::io::stdout();
+        let mut stream = docker.download_from_container(
+            &c.id,
+            Some(DownloadFromContainerOptions { path: src.clone() }),
+        );
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| EngineError::api(format!("copying {src}"), e))?;
+            out.write_all(&chunk)
+                .map_err(|e| refused(format!("writing the archive to standard output: {e}")))?;
+        }
         return out
-            .write_all(&archive)
-            .and_then(|_| out.flush())
+            .flush()
             .map_err(|e| refused(format!("writing the archive to standard output: {e}")));
     }
     let dst = absolute(dst)?;
@@ -280,24 +287,90 @@ async fn copy_from(
         }
     };
     let root = landing(mode & MODE_DIR != 0, &src_base, &dst, exists, is_dir)?;
-    unpack(&archive, &entry_base, Path::new(&root))
+    // The archive streams from the engine into a blocking extractor: a log directory of
+    // gigabytes never sits in memory.
+    let (tx, rx) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
+    let unpacker = tokio::task::spawn_blocking(move || {
+        unpack(ChunkReader::new(rx), &entry_base, Path::new(&root))
+    });
+    let mut stream =
+        docker.download_from_container(&c.id, Some(DownloadFromContainerOptions { path: src }));
+    while let Some(chunk) = stream.next().await {
+        let item = chunk
+            .map(|c| c.to_vec())
+            .map_err(|e| std::io::Error::other(crate::engine::error::api_message(&e)));
+        let failed = item.is_err();
+        // A closed channel means the extractor stopped (done or failed): it says why.
+        if tx.send(item).await.is_err() || failed {
+            break;
+        }
+    }
+    drop(tx);
+    unpacker
+        .await
+        .map_err(|e| refused(format!("copying to {dst}: {e}")))?
         .map_err(|e| refused(format!("copying to {dst}: {e}")))
 }
 
-async fn download(docker: &Docker, id: &str, path: &str) -> Result<Vec<u8>, EngineError> {
-    let mut stream = docker
-        .download_from_container(id, Some(DownloadFromContainerOptions { path: path.into() }));
-    let mut archive = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| EngineError::api(format!("copying {path}"), e))?;
-        archive.extend_from_slice(&chunk);
+/// How many chunks of an archive may wait between the engine and the disk.
+const CHUNKS_IN_FLIGHT: usize = 16;
+
+/// A blocking reader over the chunks the async side receives from the engine.
+struct ChunkReader {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl ChunkReader {
+    fn new(rx: tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>) -> Self {
+        ChunkReader {
+            rx,
+            chunk: Vec::new(),
+            pos: 0,
+        }
     }
-    Ok(archive)
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => {
+                    self.chunk = chunk?;
+                    self.pos = 0;
+                }
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// A blocking writer whose output becomes the chunks of an upload to the engine.
+struct ChunkWriter {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>,
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tx
+            .blocking_send(Ok(buf.to_vec()))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "upload ended"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Extracts an archive whose entries are named after `entry_base` so that its root lands
 /// at `root`. Entries that would leave `root` are refused.
-fn unpack(archive: &[u8], entry_base: &str, root: &Path) -> std::io::Result<()> {
+fn unpack(archive: impl Read, entry_base: &str, root: &Path) -> std::io::Result<()> {
     let mut tar = tar::Archive::new(archive);
     for entry in tar.entries()? {
         let mut entry = entry?;
@@ -372,18 +445,19 @@ async fn copy_to(
         Some((mode, _)) => (true, mode & MODE_DIR != 0),
         None => (false, false),
     };
-    let (upload_dir, body) = if src == "-" {
+    // What writes the archive: standard input as it is, or a tar of the local source.
+    type Producer = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()> + Send>;
+    let (upload_dir, produce): (String, Producer) = if src == "-" {
         if !dst_is_dir {
             return Err(refused(format!(
                 "destination \"{}:{dst}\" must be a directory",
                 c.id
             )));
         }
-        let mut body = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut body)
-            .map_err(|e| refused(format!("reading standard input: {e}")))?;
-        (dst_path, body)
+        let copy_stdin: Producer = Box::new(|w: &mut dyn Write| {
+            std::io::copy(&mut std::io::stdin().lock(), w).map(|_| ())
+        });
+        (dst_path, copy_stdin)
     } else {
         let src_abs = absolute(src)?;
         let (resolved, src_base) = resolve_local(&src_abs, follow_link)?;
@@ -396,11 +470,26 @@ async fn copy_to(
         } else {
             (parent_of(&root), base_name(&root))
         };
-        let body = pack(&resolved, &name, meta.is_dir())
-            .map_err(|e| refused(format!("archiving {src}: {e}")))?;
-        (dir, body)
+        let is_dir = meta.is_dir();
+        let tar: Producer = Box::new(move |w: &mut dyn Write| pack(w, &resolved, &name, is_dir));
+        (dir, tar)
     };
-    docker
+    // The archive is written by a blocking task and streamed to the engine as it grows; a
+    // failure while writing it fails the upload instead of sending a truncated archive.
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(CHUNKS_IN_FLIGHT);
+    let on_error = tx.clone();
+    let producer = tokio::task::spawn_blocking(move || {
+        let mut writer = std::io::BufWriter::with_capacity(64 * 1024, ChunkWriter { tx });
+        let result = produce(&mut writer).and_then(|_| writer.flush());
+        if let Err(e) = &result {
+            let _ = on_error.blocking_send(Err(std::io::Error::new(e.kind(), e.to_string())));
+        }
+        result
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item.map(Into::into), rx))
+    });
+    let uploaded = docker
         .upload_to_container(
             &c.id,
             Some(UploadToContainerOptions {
@@ -408,10 +497,19 @@ async fn copy_to(
                 no_overwrite_dir_non_dir: Some("true".into()),
                 copy_uidgid: archive.then(|| "true".into()),
             }),
-            bollard::body_full(body.into()),
+            bollard::body_try_stream(body),
         )
+        .await;
+    let produced = producer
         .await
-        .map_err(|e| EngineError::api(format!("copying to {}:{dst}", c.name), e))
+        .map_err(|e| refused(format!("archiving {src}: {e}")))?;
+    // A broken pipe only means the engine stopped reading: its own error says why.
+    match produced {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(refused(format!("archiving {src}: {e}")))
+        }
+        _ => uploaded.map_err(|e| EngineError::api(format!("copying to {}:{dst}", c.name), e)),
+    }
 }
 
 /// The local path to archive and the name its root has (`.` for `dir/.`): with `-L` a
@@ -433,17 +531,17 @@ fn resolve_local(path: &str, follow_link: bool) -> Result<(PathBuf, String), Eng
     Ok((resolved, name))
 }
 
-/// A tar of `path` with its root named `name` (`.`: the directory's entries at the top).
-/// Symbolic links are archived as links; modes, owners and times come from the files.
-fn pack(path: &Path, name: &str, is_dir: bool) -> std::io::Result<Vec<u8>> {
-    let mut builder = tar::Builder::new(Vec::new());
+/// Writes a tar of `path` with its root named `name` (`.`: the directory's entries at the
+/// top). Symbolic links are archived as links; modes, owners and times come from the files.
+fn pack(out: &mut dyn Write, path: &Path, name: &str, is_dir: bool) -> std::io::Result<()> {
+    let mut builder = tar::Builder::new(out);
     builder.follow_symlinks(false);
     if is_dir {
         builder.append_dir_all(name, path)?;
     } else {
         builder.append_path_with_name(path, name)?;
     }
-    builder.into_inner()
+    builder.finish()
 }
 
 #[cfg(test)]
