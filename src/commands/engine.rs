@@ -155,7 +155,8 @@ async fn dispatch(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32)
         }
         Command::Create(args) => run_up(cli, &create::up_args(args), warnings).await,
         Command::Scale(args) => {
-            let lp = load_project(cli, &[], warnings)?;
+            // `run_up` loads the project again and reports its warnings: these are dropped.
+            let lp = load_project(cli, &[], &mut Vec::new())?;
             let up_args = scale::up_args(&lp.project, args)?;
             run_up(cli, &up_args, warnings).await
         }
