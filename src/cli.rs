@@ -115,6 +115,31 @@ pub enum Command {
     Config(ConfigArgs),
     /// Show hoist's version.
     Version(VersionArgs),
+    /// Copy files/folders between a service container and the local filesystem.
+    Cp(CpArgs),
+    /// Display the running processes.
+    Top(ServicesArgs),
+    /// Print the public port for a port binding.
+    Port(PortArgs),
+    /// Receive real time events from containers.
+    Events(EventsArgs),
+    /// Block until containers of all (or specified) services stop.
+    Wait(WaitArgs),
+    /// List running compose projects.
+    Ls(LsArgs),
+    /// Pause services.
+    Pause(ServicesArgs),
+    /// Unpause services.
+    Unpause(ServicesArgs),
+    /// Creates containers for a service (`up --no-start`).
+    Create(CreateArgs),
+    /// Scale services.
+    Scale(ScaleArgs),
+    /// Print a shell completion script: bash, zsh or fish.
+    Completion(CompletionArgs),
+    /// The project's service names, one per line (called by the completion scripts).
+    #[command(name = "__complete-services", hide = true)]
+    CompleteServices(CompleteServicesArgs),
 }
 
 /// Output format of `config`.
@@ -414,6 +439,172 @@ pub struct LogsArgs {
     /// Print without the `name | ` prefix.
     #[arg(long)]
     pub no_log_prefix: bool,
+}
+
+/// `hoist cp`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct CpArgs {
+    /// `SERVICE:SRC_PATH` (copy out of a container) or a local path (`-` reads a tar stream
+    /// from standard input).
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// A local path (`-` writes a tar stream to standard output) or `SERVICE:DEST_PATH`.
+    #[arg(value_name = "DESTINATION")]
+    pub destination: String,
+    /// Index of the container if the service has multiple replicas.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub index: u32,
+    /// Include containers created by the run command.
+    #[arg(long)]
+    pub all: bool,
+    /// Always follow symbolic links in SRC_PATH.
+    #[arg(short = 'L', long)]
+    pub follow_link: bool,
+    /// Archive mode (copy all uid/gid information).
+    #[arg(short = 'a', long)]
+    pub archive: bool,
+}
+
+/// Commands that take only service names (`top`, `pause`, `unpause`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct ServicesArgs {
+    /// Services; all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+}
+
+/// `hoist port`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct PortArgs {
+    /// The service.
+    #[arg(value_name = "SERVICE")]
+    pub service: String,
+    /// The container port.
+    #[arg(value_name = "PRIVATE_PORT")]
+    pub private_port: u16,
+    /// tcp or udp.
+    #[arg(long, default_value = "tcp", value_name = "PROTOCOL")]
+    pub protocol: String,
+    /// Index of the container if the service has multiple replicas.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub index: u32,
+}
+
+/// `hoist events`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct EventsArgs {
+    /// Services; all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Output events as a stream of JSON objects.
+    #[arg(long)]
+    pub json: bool,
+    /// Show all events created since this timestamp (Unix seconds, RFC 3339, or a duration ago).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Stream events until this timestamp.
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+}
+
+/// `hoist wait`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct WaitArgs {
+    /// Services to wait for.
+    #[arg(value_name = "SERVICE", required = true)]
+    pub services: Vec<String>,
+    /// Drop the project (as `down --remove-orphans`) once the containers have stopped.
+    #[arg(long)]
+    pub down_project: bool,
+}
+
+/// `hoist ls`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct LsArgs {
+    /// Show stopped projects too.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Only display project names.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Filter output based on conditions provided (`name=REGEX`; repeatable).
+    #[arg(long, value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Format the output: table or json.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+/// `hoist create`: the creation half of `up`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct CreateArgs {
+    /// Services to create (with their dependencies); all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Build images before creating containers (hoist does not build yet: accepted for
+    /// compatibility).
+    #[arg(long, conflicts_with = "no_build")]
+    pub build: bool,
+    /// Don't build an image, even if it's policy.
+    #[arg(long)]
+    pub no_build: bool,
+    /// Pull image before running: always, missing, never, build (hoist does not pull yet).
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never", "build", "if_not_present"])]
+    pub pull: Option<String>,
+    /// Pull without printing progress information.
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Recreate containers even if their configuration and image haven't changed.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// Never recreate existing containers.
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Remove containers of services no longer in the compose files.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances (overrides `scale` in the file); repeatable.
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
+    /// Assume "yes" as answer to all prompts (hoist never asks).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+/// `hoist scale`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ScaleArgs {
+    /// `SERVICE=REPLICAS` pairs.
+    #[arg(value_name = "SERVICE=REPLICAS", required = true)]
+    pub replicas: Vec<String>,
+    /// Don't start the services the named services depend on.
+    #[arg(long)]
+    pub no_deps: bool,
+}
+
+/// The shells `hoist completion` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// `hoist completion`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// `hoist __complete-services`: the words typed so far, from which the global flags that
+/// choose the project (`-f`, `-p`, `--project-directory`, `--env-file`, `--profile`) are read.
+#[derive(Debug, Args, Default, Clone)]
+pub struct CompleteServicesArgs {
+    /// The command line typed so far (without `hoist`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
 }
 
 impl Cli {

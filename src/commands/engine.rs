@@ -4,8 +4,11 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::cli::UpArgs;
 use crate::cli::{Cli, Command, Progress};
-use crate::commands::{down, lifecycle, logs, ps, up};
+use crate::commands::{
+    cp, create, down, events, lifecycle, logs, ls, pause, port, ps, scale, top, up, wait,
+};
 use crate::compose::environment::Environment;
 use crate::compose::load::{self, Loaded};
 use crate::compose::model::Project;
@@ -87,32 +90,7 @@ async fn dispatch(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32)
     )
     .map_err(Error::Usage)?;
     match &cli.command {
-        Command::Up(args) => {
-            let lp = load_project(cli, &args.services, warnings)?;
-            let session = session_for(cli, &lp, "Running").await?;
-            let disabled: BTreeSet<String> = lp.loaded.disabled.keys().cloned().collect();
-            let result = up::converge_and_start(session.clone(), args, &disabled, warnings).await;
-            let started = match result {
-                Ok(s) => s,
-                Err(e) => {
-                    session.ui.finish();
-                    return Err(e.into());
-                }
-            };
-            if args.wait {
-                let waited = up::wait_ready(&session, &started, args.wait_timeout).await;
-                session.ui.finish();
-                waited?;
-                return Ok((String::new(), 0));
-            }
-            session.ui.finish();
-            if args.detach || args.no_start {
-                return Ok((String::new(), 0));
-            }
-            let ansi = cli.global.ansi.unwrap_or(crate::cli::Ansi::Auto);
-            let code = up::attach(&session, &started, args, ansi).await?;
-            Ok((String::new(), code))
-        }
+        Command::Up(args) => run_up(cli, args, warnings).await,
         Command::Down(args) => {
             let docker = client::connect().await?;
             let progress_mode = cli.global.progress.unwrap_or(Progress::Auto);
@@ -175,10 +153,114 @@ async fn dispatch(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32)
             result?;
             Ok((String::new(), 0))
         }
-        Command::Config(_) | Command::Version(_) => {
-            Err(Error::Usage("not an engine command".into()))
+        Command::Create(args) => run_up(cli, &create::up_args(args), warnings).await,
+        Command::Scale(args) => {
+            // `run_up` loads the project again and reports its warnings: these are dropped.
+            let lp = load_project(cli, &[], &mut Vec::new())?;
+            let up_args = scale::up_args(&lp.project, args)?;
+            run_up(cli, &up_args, warnings).await
         }
+        Command::Cp(args) => {
+            let name = project_name(cli, warnings)?;
+            let docker = client::connect().await?;
+            let ui = progress::renderer(progress_mode(cli), ansi(cli), "Copying");
+            let result = cp::run(&docker, &ui, &name, args).await;
+            ui.finish();
+            result?;
+            Ok((String::new(), 0))
+        }
+        Command::Top(args) => {
+            let name = project_name(cli, warnings)?;
+            let docker = client::connect().await?;
+            Ok((top::run(&docker, &name, args).await?, 0))
+        }
+        Command::Port(args) => {
+            let name = project_name(cli, warnings)?;
+            let docker = client::connect().await?;
+            Ok((port::run(&docker, &name, args).await?, 0))
+        }
+        Command::Events(args) => {
+            let name = project_name(cli, warnings)?;
+            let docker = client::connect().await?;
+            events::run(&docker, &name, args).await?;
+            Ok((String::new(), 0))
+        }
+        Command::Wait(args) => {
+            let loaded = load_project(cli, &[], warnings);
+            let name = match &loaded {
+                Ok(lp) => lp.project.name.clone(),
+                Err(_) => project_name(cli, warnings)?,
+            };
+            let docker = client::connect().await?;
+            let code = wait::run(&docker, &name, args).await?;
+            if args.down_project {
+                let target = match &loaded {
+                    Ok(lp) => down::target_of(&lp.project),
+                    Err(_) => down::target_from_labels(&name),
+                };
+                let ui = progress::renderer(progress_mode(cli), ansi(cli), "Running");
+                let down_args = crate::cli::DownArgs {
+                    remove_orphans: true,
+                    ..Default::default()
+                };
+                let result = down::run(&docker, &ui, &target, &down_args, warnings).await;
+                ui.finish();
+                result?;
+            }
+            Ok((String::new(), i32::try_from(code).unwrap_or(1)))
+        }
+        Command::Ls(args) => {
+            let docker = client::connect().await?;
+            Ok((ls::run(&docker, args).await?, 0))
+        }
+        Command::Pause(args) | Command::Unpause(args) => {
+            let pausing = matches!(cli.command, Command::Pause(_));
+            let name = project_name(cli, warnings)?;
+            let docker = client::connect().await?;
+            let title = if pausing { "Pausing" } else { "Unpausing" };
+            let ui = progress::renderer(progress_mode(cli), ansi(cli), title);
+            let result = pause::run(&docker, &ui, &name, args, pausing).await;
+            ui.finish();
+            result?;
+            Ok((String::new(), 0))
+        }
+        Command::Config(_)
+        | Command::Version(_)
+        | Command::Completion(_)
+        | Command::CompleteServices(_) => Err(Error::Usage("not an engine command".into())),
     }
+}
+
+/// `up`, and the commands that are `up` with other flags (`create`, `scale`).
+async fn run_up(
+    cli: &Cli,
+    args: &UpArgs,
+    warnings: &mut Vec<String>,
+) -> Result<(String, i32), Error> {
+    let lp = load_project(cli, &args.services, warnings)?;
+    let session = session_for(cli, &lp, "Running").await?;
+    let disabled: BTreeSet<String> = lp.loaded.disabled.keys().cloned().collect();
+    let result = up::converge_and_start(session.clone(), args, &disabled, warnings).await;
+    let started = match result {
+        Ok(s) => s,
+        Err(e) => {
+            session.ui.finish();
+            return Err(e.into());
+        }
+    };
+    if args.wait {
+        let waited = up::wait_ready(&session, &started, args.wait_timeout).await;
+        session.ui.finish();
+        waited?;
+        return Ok((String::new(), 0));
+    }
+    session.ui.finish();
+    if args.detach || args.no_start {
+        return Ok((String::new(), 0));
+    }
+    let ansi = cli.global.ansi.unwrap_or(crate::cli::Ansi::Auto);
+    let code = up::attach(&session, &started, args, ansi).await?;
+    Ok((String::new(), code))
 }
 
 type Job<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), EngineError>> + 'a>>;
@@ -205,4 +287,12 @@ fn project_name(cli: &Cli, warnings: &mut Vec<String>) -> Result<String, Error> 
         Ok(lp) => Ok(lp.project.name),
         Err(e) => cli.global.project_name.clone().ok_or(e),
     }
+}
+
+fn progress_mode(cli: &Cli) -> Progress {
+    cli.global.progress.unwrap_or(Progress::Auto)
+}
+
+fn ansi(cli: &Cli) -> crate::cli::Ansi {
+    cli.global.ansi.unwrap_or(crate::cli::Ansi::Auto)
 }

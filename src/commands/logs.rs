@@ -43,7 +43,7 @@ pub async fn run(
 }
 
 /// `--since`/`--until`: a Go duration ago (`10m`) or Unix seconds; 0 when absent.
-fn parse_time(value: Option<&str>) -> Result<i32, EngineError> {
+pub(crate) fn parse_time(value: Option<&str>) -> Result<i32, EngineError> {
     let Some(v) = value else { return Ok(0) };
     if let Ok(secs) = v.parse::<i32>() {
         return Ok(secs);

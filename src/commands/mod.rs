@@ -1,10 +1,20 @@
 //! One module per subcommand: each takes resolved settings and does the work.
 
+pub mod completion;
 pub mod config;
+pub mod cp;
+pub mod create;
 pub mod down;
 pub mod engine;
+pub mod events;
 pub mod lifecycle;
 pub mod logs;
+pub mod ls;
+pub mod pause;
+pub mod port;
 pub mod ps;
+pub mod scale;
+pub mod top;
 pub mod up;
 pub mod version;
+pub mod wait;

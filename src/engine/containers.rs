@@ -125,3 +125,31 @@ pub async fn list(
     });
     Ok(out)
 }
+
+/// Orders one service's containers as Compose picks among them: by replica number, one-off
+/// (`run`) containers last.
+pub fn sort_for_pick(found: &mut [ProjectContainer]) {
+    found.sort_by_key(|c| (c.oneoff, c.number));
+}
+
+/// The container of `service` that commands acting on one container use (`port`, `cp`
+/// out of a service): replica `index` when it is not 0, else the lowest-numbered one.
+/// The errors are Compose's own words.
+pub fn pick(
+    found: Vec<ProjectContainer>,
+    service: &str,
+    index: u32,
+) -> Result<ProjectContainer, EngineError> {
+    let mut mine: Vec<ProjectContainer> = found
+        .into_iter()
+        .filter(|c| c.service == service && (index == 0 || (c.number == index && !c.oneoff)))
+        .collect();
+    sort_for_pick(&mut mine);
+    mine.into_iter().next().ok_or_else(|| {
+        EngineError::Refused(if index > 0 {
+            format!("service {service:?} is not running container #{index}")
+        } else {
+            format!("service {service:?} is not running")
+        })
+    })
+}

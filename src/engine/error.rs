@@ -37,6 +37,10 @@ pub enum EngineError {
     /// `--wait-timeout` or a stop timeout ran out.
     #[error("{0}")]
     Timeout(String),
+    /// What was asked cannot be done in the project's current state (no such container,
+    /// port or file), in Docker Compose's words.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl EngineError {

@@ -27,6 +27,9 @@ pub enum ResourceKind {
     Pull,
     /// One layer of a pull, shown under its service (`parent`): the id is the layer id.
     Layer,
+    /// A `cp` to or from a container: the id is the bare container name, the text says
+    /// what is copied (` p-web-1 copy p-web-1:/x to ./x Copied`).
+    Copy,
 }
 
 impl ResourceKind {
@@ -38,7 +41,7 @@ impl ResourceKind {
             ResourceKind::Volume => Some("Volume"),
             ResourceKind::Image => Some("Image"),
             ResourceKind::Service => Some("Service"),
-            ResourceKind::Pull | ResourceKind::Layer => None,
+            ResourceKind::Pull | ResourceKind::Layer | ResourceKind::Copy => None,
         }
     }
 }

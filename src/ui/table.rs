@@ -4,8 +4,17 @@
 
 /// Renders `header` and `rows` with every column but the last padded to a common width.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
-    const MIN_WIDTH: usize = 20;
-    const PADDING: usize = 3;
+    render_with(header, rows, 20, 3)
+}
+
+/// Like [`render`] with `tabwriter`'s minimum cell width and padding given (`top` uses 4
+/// and 2).
+pub fn render_with(
+    header: &[&str],
+    rows: &[Vec<String>],
+    min_width: usize,
+    padding: usize,
+) -> String {
     let columns = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
@@ -15,7 +24,7 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     }
     let widths: Vec<usize> = widths
         .iter()
-        .map(|w| (w + PADDING).max(MIN_WIDTH))
+        .map(|w| (w + padding).max(min_width))
         .collect();
     let mut out = String::new();
     let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();

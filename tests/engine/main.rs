@@ -3,6 +3,7 @@
 
 mod attached;
 mod convergence;
+mod day_two;
 mod dependencies;
 mod errors;
 mod interop;
