@@ -14,6 +14,10 @@ pub struct Cli {
     #[arg(short = 'f', value_name = "FILE")]
     pub file_short: Vec<String>,
 
+    /// Project name (same as --project-name).
+    #[arg(short = 'p', value_name = "NAME")]
+    pub project_name_short: Option<String>,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 
@@ -36,7 +40,10 @@ pub struct GlobalArgs {
 
     /// Project name (`COMPOSE_PROJECT_NAME`). Default: `name:` in the file, else the project
     /// directory's name.
-    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    ///
+    /// `-p` goes before the command (`hoist -p airflow ps`), since `run -p` publishes a
+    /// port; `--project-name` works anywhere.
+    #[arg(long = "project-name", global = true, value_name = "NAME")]
     pub project_name: Option<String>,
 
     /// Working directory of the project (default: the directory of the first compose file).
@@ -115,6 +122,13 @@ pub enum Command {
     Config(ConfigArgs),
     /// Show hoist's version.
     Version(VersionArgs),
+    /// Execute a command in a running container.
+    Exec(ExecArgs),
+    /// Run a one-off command on a service.
+    Run(RunArgs),
+    /// Attach local standard input, output, and error streams to a service's running
+    /// container.
+    Attach(AttachArgs),
 }
 
 /// Output format of `config`.
@@ -401,6 +415,178 @@ impl Cli {
         let mut files = std::mem::take(&mut cli.file_short);
         files.append(&mut cli.global.file);
         cli.global.file = files;
+        if cli.global.project_name.is_none() {
+            cli.global.project_name = cli.project_name_short.take();
+        }
         cli
     }
+}
+
+/// `hoist exec`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ExecArgs {
+    /// The service whose container runs the command.
+    #[arg(value_name = "SERVICE")]
+    pub service: String,
+    /// The command and its arguments (everything after SERVICE belongs to it).
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
+    /// Detached mode: run the command in the background.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Set an environment variable (`KEY=VALUE`, or `KEY` to pass hoist's own value).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Index of the container if the service has several replicas (default: the first).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub index: u32,
+    /// Give extended privileges to the process.
+    #[arg(long)]
+    pub privileged: bool,
+    /// Run the command as this user.
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Disable pseudo-TTY allocation (default: a TTY when stdin and stdout are terminals).
+    #[arg(short = 'T', long = "no-tty", visible_alias = "no-TTY")]
+    pub no_tty: bool,
+    /// Working directory of the command.
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Keep STDIN open (default true; `--interactive=false` gives the command no input).
+    #[arg(short = 'i', long, hide = true, action = clap::ArgAction::Set, num_args = 0..=1,
+          require_equals = true, default_value = "true", default_missing_value = "true")]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY (the default when stdin and stdout are terminals).
+    #[arg(short = 't', long, hide = true)]
+    pub tty: bool,
+}
+
+/// `hoist run`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct RunArgs {
+    /// The service to run a one-off container of.
+    #[arg(value_name = "SERVICE")]
+    pub service: String,
+    /// The command and its arguments (default: the service's command).
+    #[arg(
+        value_name = "COMMAND",
+        num_args = 0..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
+    /// Run the container in the background and print its ID.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Set an environment variable (`KEY=VALUE`, or `KEY` to pass hoist's own value).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Set environment variables from a file (`KEY=VALUE` lines; `-e` wins).
+    #[arg(long = "env-from-file", value_name = "FILE")]
+    pub env_from_file: Vec<String>,
+    /// Add or override a label (`KEY=VALUE`).
+    #[arg(
+        short = 'l',
+        long = "label",
+        visible_alias = "labels",
+        value_name = "KEY=VALUE"
+    )]
+    pub label: Vec<String>,
+    /// Remove the container when it exits.
+    #[arg(long)]
+    pub rm: bool,
+    /// Disable pseudo-TTY allocation (default: a TTY when stdin and stdout are terminals).
+    #[arg(short = 'T', long = "no-TTY", visible_alias = "no-tty")]
+    pub no_tty: bool,
+    /// Name the container (default: `<project>-<service>-run-<id>`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Run as this user name or uid.
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Working directory inside the container.
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Override the image's entrypoint (a command line, split like a shell would).
+    #[arg(long, value_name = "COMMAND")]
+    pub entrypoint: Option<String>,
+    /// Add Linux capabilities.
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities.
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Don't start the services the service depends on.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Bind mount a volume (`SOURCE:TARGET[:ro]`, as in `volumes:`).
+    #[arg(
+        short = 'v',
+        long = "volume",
+        visible_alias = "volumes",
+        value_name = "VOLUME"
+    )]
+    pub volume: Vec<String>,
+    /// Publish a container's port(s) to the host (`[IP:]HOST:CONTAINER[/PROTO]`).
+    #[arg(short = 'p', long = "publish", value_name = "PORT")]
+    pub publish: Vec<String>,
+    /// Use the service's network aliases in the networks the container joins.
+    #[arg(long)]
+    pub use_aliases: bool,
+    /// Publish the service's `ports:` as `up` does (they are not published otherwise).
+    #[arg(short = 'P', long)]
+    pub service_ports: bool,
+    /// Pull the image before running: always, missing, never (accepted; hoist does not
+    /// pull yet).
+    #[arg(long, default_value = "policy", value_name = "POLICY")]
+    pub pull: String,
+    /// Don't print anything to standard output.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Suppress the build's progress output.
+    #[arg(long)]
+    pub quiet_build: bool,
+    /// Pull without printing progress.
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Build the image before starting the container (accepted; hoist does not build yet).
+    #[arg(long)]
+    pub build: bool,
+    /// Remove containers of services no longer in the compose files.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Keep STDIN open (default true; `--interactive=false` gives the command no input).
+    #[arg(short = 'i', long, action = clap::ArgAction::Set, num_args = 0..=1,
+          require_equals = true, default_value = "true", default_missing_value = "true")]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY (the default when stdin and stdout are terminals).
+    #[arg(short = 't', long, hide = true)]
+    pub tty: bool,
+}
+
+/// `hoist attach`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct AttachArgs {
+    /// The service whose container to attach to.
+    #[arg(value_name = "SERVICE")]
+    pub service: String,
+    /// Index of the container if the service has several replicas (default: the first).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub index: u32,
+    /// The key sequence that detaches (default: ctrl-p,ctrl-q).
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
+    /// Don't attach standard input.
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Pass Ctrl-C and other signals on to the container's process (default true).
+    #[arg(long, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true,
+          default_value = "true", default_missing_value = "true", value_name = "BOOL")]
+    pub sig_proxy: bool,
 }

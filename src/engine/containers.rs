@@ -125,3 +125,71 @@ pub async fn list(
     });
     Ok(out)
 }
+
+/// The container of `service` that `exec` and `attach` talk to, as Compose picks it from
+/// the running containers (`running` lists only those): replica `index` when it is not 0,
+/// else the lowest-numbered replica, one-off containers last.
+pub fn pick(
+    running: &[ProjectContainer],
+    service: &str,
+    index: u32,
+) -> Result<ProjectContainer, EngineError> {
+    let mut candidates: Vec<&ProjectContainer> = running
+        .iter()
+        .filter(|c| c.service == service && (index == 0 || c.number == index))
+        .collect();
+    candidates.sort_by_key(|c| (c.oneoff, c.number));
+    candidates
+        .first()
+        .map(|c| (*c).clone())
+        .ok_or_else(|| EngineError::NotRunning {
+            service: service.to_string(),
+            index,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(name: &str, number: u32, oneoff: bool) -> ProjectContainer {
+        ProjectContainer {
+            id: name.into(),
+            name: name.into(),
+            service: "web".into(),
+            number,
+            oneoff,
+            config_hash: String::new(),
+            image_id: String::new(),
+            image: String::new(),
+            state: "running".into(),
+            status: String::new(),
+            command: String::new(),
+            created: 0,
+            labels: HashMap::new(),
+            networks: Vec::new(),
+            ports: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn pick_prefers_the_lowest_replica_and_one_offs_last() {
+        let list = vec![
+            container("p-web-run-abc", 0, true),
+            container("p-web-2", 2, false),
+            container("p-web-1", 1, false),
+        ];
+        assert_eq!(pick(&list, "web", 0).unwrap().name, "p-web-1");
+        assert_eq!(pick(&list, "web", 2).unwrap().name, "p-web-2");
+        assert_eq!(pick(&list[..1], "web", 0).unwrap().name, "p-web-run-abc");
+    }
+
+    #[test]
+    fn pick_says_which_replica_is_not_running() {
+        let list = vec![container("p-web-1", 1, false)];
+        let e = pick(&list, "web", 3).unwrap_err().to_string();
+        assert_eq!(e, "service \"web\" is not running container #3");
+        let e = pick(&list, "db", 0).unwrap_err().to_string();
+        assert_eq!(e, "service \"db\" is not running");
+    }
+}

@@ -4,10 +4,12 @@
 pub mod client;
 pub mod containers;
 pub mod error;
+pub mod exec;
 pub mod labels;
 pub mod logs;
 pub mod ops;
 pub mod project;
 pub mod resources;
 pub mod spec;
+pub mod stream;
 pub mod watch;

@@ -5,6 +5,7 @@ mod attached;
 mod convergence;
 mod dependencies;
 mod errors;
+mod interactive;
 mod interop;
 mod lifecycle;
 mod output;
