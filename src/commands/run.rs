@@ -110,6 +110,8 @@ async fn prepare(
     let cwd = std::env::current_dir()
         .map_err(|e| Error::Usage(format!("cannot read the current directory: {e}")))?;
     let request = request_of(args, environment, &cwd)?;
+    // A missing image fails before anything is created or started.
+    let image_id = session.image_id(&service).await?;
 
     if !args.no_deps {
         start_dependencies(session, args, disabled, warnings).await?;
@@ -118,7 +120,6 @@ async fn prepare(
     up::ensure_resources(session, &targets, warnings).await?;
     // The container's own output follows: the progress display ends here.
     session.ui.finish();
-    let image_id = session.image_id(&service).await?;
     let existing = containers::list(&session.docker, session.name(), true).await?;
     let peers = up::peers_of(&existing);
 

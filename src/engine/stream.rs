@@ -66,6 +66,9 @@ pub async fn pump(
     mut input: Input,
     wiring: Wiring,
 ) -> Result<(), EngineError> {
+    // With a TTY the engine ends the whole session when input ends (end of input is a
+    // Ctrl-D typed into the TTY): only plain streams are half-closed.
+    let half_close = wiring.tty.is_none();
     let resizer = wiring
         .tty
         .map(|tty| tokio::spawn(follow_terminal_size(docker.clone(), tty)));
@@ -78,7 +81,9 @@ pub async fn pump(
                 }
             }
             // Half-close: the process sees end of input and the output keeps flowing.
-            let _ = input.shutdown().await;
+            if half_close {
+                let _ = input.shutdown().await;
+            }
             // Dropping the write half now could end the whole connection on some
             // transports: keep it until the output ends.
             std::future::pending::<()>().await;

@@ -125,6 +125,16 @@ fn exec_gets_a_tty_in_a_terminal_and_plain_streams_otherwise() {
 }
 
 #[test]
+fn run_gets_a_tty_in_a_terminal_and_plain_streams_otherwise() {
+    let s = Stack::new("run-tty", IDLE);
+    let out = hoist_in_terminal(&s, "run --rm box sh -c 'tty; exit 6'");
+    assert_eq!(out.status.code(), Some(6), "{}", stdout(&out));
+    assert!(stdout(&out).contains("/dev/pts/"), "{}", stdout(&out));
+    let out = s.hoist(&["run", "--rm", "box", "tty"]);
+    assert_eq!(stdout(&out), "not a tty\n");
+}
+
+#[test]
 fn exec_on_a_service_that_is_not_running_says_so() {
     let s = Stack::new("exec-down", IDLE);
     s.ok(&["up", "-d"]);
@@ -197,6 +207,13 @@ fn run_without_rm_is_listed_by_ps_and_removed_by_down() {
     assert!(labels.get("com.docker.compose.container-number").is_none());
 
     assert!(s.ok(&["ps", "-a"]).contains(name.as_str()));
+    // `--project-name` works after the command too (`-p` there is `run`'s publish).
+    let ps = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["ps", "-a", "--project-name", &s.name])
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run hoist");
+    assert!(stdout(&ps).contains(name.as_str()), "{}", stderr(&ps));
     s.ok(&["down"]);
     assert_eq!(one_offs(&s), Vec::<String>::new());
 }
@@ -289,6 +306,40 @@ fn run_enables_the_profiles_of_the_named_service() {
     let s = Stack::new("run-profile", compose);
     let out = s.ok(&["run", "--rm", "tool", "echo", "from-tool"]);
     assert_eq!(out, "from-tool\n");
+}
+
+#[test]
+fn run_with_a_missing_image_says_so_and_creates_nothing() {
+    let compose = "services:
+  db:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+  app:
+    image: hoist-test/does-not-exist:1
+    depends_on: [db]
+";
+    let s = Stack::new("run-noimage", compose);
+    let out = s.hoist(&["run", "--rm", "app", "true"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("image hoist-test/does-not-exist:1 not found"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(s.containers(), Vec::<String>::new());
+    assert_eq!(s.networks(), Vec::<String>::new());
+}
+
+#[test]
+fn run_of_an_unknown_service_is_an_error() {
+    let s = Stack::new("run-nosvc", IDLE);
+    let out = s.hoist(&["run", "--rm", "nope", "true"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no such service: nope"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
