@@ -360,7 +360,19 @@ pub async fn ensure_resources(
         let (session, key) = (session.clone(), key.to_string());
         tasks.spawn(async move {
             let mut w = Vec::new();
-            if !n.external {
+            // Only a network about to be created shows "Creating" (a spinner that never
+            // turned "Created" stayed on screen for every existing network).
+            let exists = || async {
+                session
+                    .docker
+                    .inspect_network(
+                        &n.name,
+                        None::<bollard::query_parameters::InspectNetworkOptions>,
+                    )
+                    .await
+                    .is_ok()
+            };
+            if !n.external && !exists().await {
                 report(
                     &session.ui,
                     ResourceKind::Network,
