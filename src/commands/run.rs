@@ -269,6 +269,7 @@ pub fn request_of(
         volumes,
         cap_add: args.cap_add.clone(),
         cap_drop: args.cap_drop.clone(),
+        no_deps: args.no_deps,
     })
 }
 

@@ -37,6 +37,9 @@ pub struct OneOffRequest {
     pub volumes: Vec<ServiceVolumeConfig>,
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
+    /// `--no-deps`: the service is taken alone, without its `depends_on` (Compose selects
+    /// it ignoring dependencies, which also empties its `depends_on` label).
+    pub no_deps: bool,
 }
 
 /// The planned one-off container.
@@ -81,6 +84,9 @@ pub fn plan(project: &str, service: &ServiceConfig, req: &OneOffRequest, slug: &
         if req.command.is_empty() {
             s.command = Some(Vec::new());
         }
+    }
+    if req.no_deps {
+        s.depends_on.clear();
     }
     let env: &mut MappingWithEquals = &mut s.environment;
     for (k, v) in &req.environment {
@@ -223,6 +229,24 @@ mod tests {
         );
         assert!(o.service.tty && o.service.stdin_open);
         assert_eq!(o.service.restart, "");
+    }
+
+    #[test]
+    fn no_deps_takes_the_service_without_its_dependencies() {
+        let mut service = web();
+        service.depends_on.insert("db".into(), Default::default());
+        let o = plan("p", &service, &OneOffRequest::default(), SLUG);
+        assert_eq!(o.service.depends_on.len(), 1);
+        let req = OneOffRequest {
+            no_deps: true,
+            ..OneOffRequest::default()
+        };
+        assert!(
+            plan("p", &service, &req, SLUG)
+                .service
+                .depends_on
+                .is_empty()
+        );
     }
 
     #[test]
