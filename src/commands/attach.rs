@@ -11,6 +11,7 @@ use crate::cli::AttachArgs;
 use crate::engine::containers::{self, ProjectContainer};
 use crate::engine::error::EngineError;
 use crate::engine::exec::{self, AttachRequest};
+use crate::engine::stream;
 use crate::engine::watch::Watcher;
 
 /// Attaches to the container of `args.service`; returns its exit status (0 after a detach).
@@ -46,7 +47,12 @@ pub async fn run(docker: &Docker, project: &str, args: &AttachArgs) -> Result<i3
     tokio::pin!(pump);
     loop {
         tokio::select! {
-            result = &mut pump => { result?; break; }
+            result = &mut pump => {
+                if result? == stream::Ended::ReaderGone {
+                    return Ok(stream::SIGPIPE_STATUS as i32);
+                }
+                break;
+            }
             _ = interrupts.recv() => {
                 // With a TTY, Ctrl-C reaches the process as a key; without one it is a
                 // signal to hoist, passed on (--sig-proxy) or ending the attachment.

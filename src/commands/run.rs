@@ -21,6 +21,7 @@ use crate::engine::exec::{self, AttachRequest};
 use crate::engine::ops;
 use crate::engine::project::Session;
 use crate::engine::spec::CreateOptions;
+use crate::engine::stream;
 use crate::engine::watch::Watcher;
 use crate::exit::Error;
 use crate::plan::graph::Graph;
@@ -68,7 +69,7 @@ pub async fn run(
         ops::start(docker, &quiet, &id, &name, &args.service).await?;
         attached.pump(docker).await
     };
-    tokio::select! {
+    let ended = tokio::select! {
         streamed = streamed => streamed?,
         _ = interrupts.recv() => {
             ops::stop(docker, &quiet, &id, &name, up::stop_timeout(&service)).await?;
@@ -79,6 +80,11 @@ pub async fn run(
             }
             return Err(Error::Engine(EngineError::Interrupted));
         }
+    };
+    if ended == stream::Ended::ReaderGone {
+        // Nobody reads the output any more; the container carries on as it would under
+        // Compose, whose CLI dies of SIGPIPE here.
+        return Ok((String::new(), stream::SIGPIPE_STATUS as i32));
     }
     let code = exit_code(&session, &watcher, &id).await;
     if args.rm {

@@ -73,7 +73,9 @@ pub async fn exec(
             stdin: request.stdin,
             tty: request.tty.then(|| Tty::Exec(created.id.clone())),
         };
-        stream::pump(docker, output, input, wiring).await?;
+        if stream::pump(docker, output, input, wiring).await? == stream::Ended::ReaderGone {
+            return Ok(stream::SIGPIPE_STATUS);
+        }
     }
     // The output ends when the process does; its status can trail by a moment.
     loop {
@@ -138,7 +140,7 @@ pub async fn attach(
 
 impl Attached {
     /// Copies the streams until the process ends or the user detaches.
-    pub async fn pump(self, docker: &Docker) -> Result<(), EngineError> {
+    pub async fn pump(self, docker: &Docker) -> Result<stream::Ended, EngineError> {
         let _raw = (self.request.tty && self.request.stdin)
             .then(RawMode::enable)
             .flatten();

@@ -58,14 +58,28 @@ pub struct Wiring {
     pub tty: Option<Tty>,
 }
 
+/// How the copying ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The output ended: the process exited, or the engine detached us.
+    Output,
+    /// Our own standard output was closed (`hoist exec web yes | head -1`): nobody reads
+    /// any more, so we stop, as a process killed by SIGPIPE would.
+    ReaderGone,
+}
+
+/// The exit status of a process ended by SIGPIPE, as a shell reports it.
+pub const SIGPIPE_STATUS: i64 = 128 + 13;
+
 /// Copies the process's output to standard output/error and standard input to the
-/// process, until the output ends (the process exited, or the daemon detached us).
+/// process, until the output ends (the process exited, or the daemon detached us) or
+/// nobody reads our standard output any more.
 pub async fn pump(
     docker: &Docker,
     mut output: Output,
     mut input: Input,
     wiring: Wiring,
-) -> Result<(), EngineError> {
+) -> Result<Ended, EngineError> {
     // With a TTY the engine ends the whole session when input ends (end of input is a
     // Ctrl-D typed into the TTY): only plain streams are half-closed.
     let half_close = wiring.tty.is_none();
@@ -89,7 +103,7 @@ pub async fn pump(
             std::future::pending::<()>().await;
         })
     });
-    let mut result = Ok(());
+    let mut result = Ok(Ended::Output);
     while let Some(frame) = output.next().await {
         let frame = match frame {
             Ok(f) => f,
@@ -98,12 +112,16 @@ pub async fn pump(
                 break;
             }
         };
-        // A closed stdout (`hoist exec ... | head`) is not the process's failure.
-        let _ = match chunk_of(&frame) {
+        let written = match chunk_of(&frame) {
             Some((Channel::Out, b)) => write_all(&mut std::io::stdout().lock(), b),
-            Some((Channel::Err, b)) => write_all(&mut std::io::stderr().lock(), b),
+            // A closed stderr is no reason to stop the command.
+            Some((Channel::Err, b)) => write_all(&mut std::io::stderr().lock(), b).or(Ok(())),
             None => Ok(()),
         };
+        if written.is_err() {
+            result = Ok(Ended::ReaderGone);
+            break;
+        }
     }
     if let Some(f) = feeder {
         f.abort();

@@ -83,6 +83,28 @@ fn exec_without_a_tty_pipes_stdin_through_and_passes_the_exit_status() {
 }
 
 #[test]
+fn exec_stops_when_nobody_reads_its_output_any_more() {
+    let s = Stack::new("exec-pipe-closed", IDLE);
+    s.ok(&["up", "-d"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["-p", &s.name, "exec", "-T", "box", "seq", "1", "5000000"])
+        .current_dir(s.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hoist");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(
+        child.stdout.take().expect("stdout"),
+    ));
+    assert_eq!(lines.next().expect("a line").expect("text"), "1");
+    drop(lines);
+    // As `hoist exec box seq ... | head -1`: the status a shell gives a SIGPIPE death,
+    // long before the five million lines are through.
+    assert_eq!(child.wait().expect("wait").code(), Some(141));
+}
+
+#[test]
 fn exec_applies_environment_user_and_workdir() {
     let s = Stack::new("exec-env", IDLE);
     s.ok(&["up", "-d"]);
