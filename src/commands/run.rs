@@ -39,8 +39,7 @@ pub async fn run(
     warnings: &mut Vec<String>,
 ) -> Result<(String, i32), Error> {
     // Registered now, so a Ctrl-C at any moment from here on is ours to handle.
-    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
+    let mut interrupts = Interrupts::register()?;
     let prepared = tokio::select! {
         prepared = prepare(&session, args, environment, disabled, warnings) => prepared?,
         _ = interrupts.recv() => return Err(Error::Engine(EngineError::Interrupted)),
@@ -91,6 +90,30 @@ pub async fn run(
         wait_removed(docker, &id).await;
     }
     Ok((String::new(), super::exec::exit_status(code)))
+}
+
+/// Ctrl-C, and SIGTERM (a CI job cancelled): both stop the one-off container.
+struct Interrupts {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    fn register() -> Result<Interrupts, Error> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let cannot = |e: std::io::Error| Error::Usage(format!("cannot handle Ctrl-C: {e}"));
+        Ok(Interrupts {
+            interrupt: signal(SignalKind::interrupt()).map_err(cannot)?,
+            terminate: signal(SignalKind::terminate()).map_err(cannot)?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
 }
 
 /// The created one-off container: its ID, name and service as planned.
@@ -396,6 +419,19 @@ mod tests {
             Some("s")
         );
         assert!(!r.environment.contains_key("UNSET"));
+    }
+
+    #[test]
+    fn env_files_fill_what_env_flags_left_unset() {
+        let file = std::env::temp_dir().join(format!("hoist-run-env-{}", std::process::id()));
+        std::fs::write(&file, "A=from-file\nB=from-file\n").unwrap();
+        let path = file.display().to_string();
+        let a = args(&["-e", "A=flag", "--env-from-file", &path, "web"]);
+        let r = request_of(&a, &Mapping::new(), Path::new("/w"));
+        let _ = std::fs::remove_file(&file);
+        let r = r.unwrap();
+        assert_eq!(r.environment["A"], "flag");
+        assert_eq!(r.environment["B"], "from-file");
     }
 
     #[test]
