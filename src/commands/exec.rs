@@ -7,8 +7,8 @@ use bollard::Docker;
 use crate::cli::ExecArgs;
 use crate::compose::model::Mapping;
 use crate::engine::containers;
-use crate::engine::error::EngineError;
 use crate::engine::exec::{self, ExecRequest};
+use crate::exit::Error;
 use crate::ui::terminal;
 
 /// Runs `args` in project `project`; `environment` resolves `-e KEY` without a value.
@@ -18,7 +18,9 @@ pub async fn run(
     project: &str,
     args: &ExecArgs,
     environment: &Mapping,
-) -> Result<i32, EngineError> {
+) -> Result<i32, Error> {
+    let tty = terminal::wants_tty(args.no_tty, args.tty);
+    terminal::check_tty(args.interactive, tty).map_err(Error::Usage)?;
     let running = containers::list(docker, project, false).await?;
     let target = containers::pick(&running, &args.service, args.index)?;
     let request = ExecRequest {
@@ -27,7 +29,7 @@ pub async fn run(
         user: args.user.clone(),
         workdir: args.workdir.clone(),
         privileged: args.privileged,
-        tty: terminal::wants_tty(args.no_tty, args.tty),
+        tty,
         stdin: args.interactive,
         detach: args.detach,
     };

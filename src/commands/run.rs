@@ -283,6 +283,8 @@ pub fn request_of(
         })
         .transpose()?;
     let (publish, volumes) = ports_and_volumes(args, cwd)?;
+    let tty = terminal::wants_tty(args.no_tty, args.tty);
+    terminal::check_tty(args.interactive, tty).map_err(Error::Usage)?;
     Ok(OneOffRequest {
         command: args.command.clone(),
         entrypoint,
@@ -290,7 +292,7 @@ pub fn request_of(
         labels,
         user: args.user.clone(),
         workdir: args.workdir.clone(),
-        tty: terminal::wants_tty(args.no_tty, args.tty),
+        tty,
         interactive: args.interactive,
         name: args.name.clone(),
         service_ports: args.service_ports,

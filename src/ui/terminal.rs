@@ -79,6 +79,16 @@ pub fn wants_tty(no_tty: bool, tty: bool) -> bool {
     tty || (stdin_is_terminal() && stdout_is_terminal())
 }
 
+/// The docker CLI's refusal of a TTY fed from a pipe (only an explicit `-t` gets here):
+/// the command would wait for input that never ends, since a TTY's input ends only with a
+/// Ctrl-D typed into it.
+pub fn check_tty(interactive: bool, tty: bool) -> Result<(), String> {
+    if interactive && tty && !stdin_is_terminal() {
+        return Err("the input device is not a TTY".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -157,6 +157,25 @@ fn run_gets_a_tty_in_a_terminal_and_plain_streams_otherwise() {
 }
 
 #[test]
+fn an_explicit_tty_on_piped_input_is_refused_as_docker_does() {
+    let s = Stack::new("exec-notty", IDLE);
+    s.ok(&["up", "-d"]);
+    for args in [
+        &["exec", "-t", "box", "true"][..],
+        &["run", "--rm", "-t", "box", "true"],
+    ] {
+        let out = hoist_with_stdin(&s, args, "input\n");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("the input device is not a TTY"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(one_offs(&s), Vec::<String>::new());
+}
+
+#[test]
 fn exec_on_a_service_that_is_not_running_says_so() {
     let s = Stack::new("exec-down", IDLE);
     s.ok(&["up", "-d"]);
