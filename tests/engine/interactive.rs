@@ -459,3 +459,37 @@ fn attach_shows_the_main_process_output_and_returns_its_exit_status() {
     let status = child.wait().expect("wait for hoist");
     assert_eq!(status.code(), Some(3));
 }
+
+#[test]
+fn attach_passes_ctrl_c_on_to_the_process() {
+    let compose = "services:
+  ticker:
+    image: $IMAGE
+    command: [\"sh\", \"-c\", \"trap 'echo got-int; exit 5' INT; while true; do echo tick; sleep 0.2; done\"]
+";
+    let s = Stack::new("attach-int", compose);
+    s.ok(&["up", "-d"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["-p", &s.name, "attach", "ticker"])
+        .current_dir(s.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hoist");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(
+        child.stdout.take().expect("stdout"),
+    ));
+    assert_eq!(lines.next().expect("a line").expect("text"), "tick");
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert_eq!(rest.last().map(String::as_str), Some("got-int"), "{rest:?}");
+    assert_eq!(child.wait().expect("wait for hoist").code(), Some(5));
+}
