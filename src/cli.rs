@@ -41,8 +41,8 @@ pub struct GlobalArgs {
     /// Project name (`COMPOSE_PROJECT_NAME`). Default: `name:` in the file, else the project
     /// directory's name.
     ///
-    /// `-p` goes before the command (`hoist -p airflow ps`), since `run -p` publishes a
-    /// port; `--project-name` works anywhere.
+    /// `-p` goes before `run` (whose `-p` publishes a port) and `exec`;
+    /// `--project-name` works anywhere.
     #[arg(long = "project-name", global = true, value_name = "NAME")]
     pub project_name: Option<String>,
 
@@ -411,7 +411,8 @@ pub struct LogsArgs {
 impl Cli {
     /// Parses the command line; `-f` files join the `--file` ones.
     pub fn parse_args() -> Cli {
-        let mut cli = <Cli as Parser>::parse();
+        let mut cli =
+            <Cli as Parser>::parse_from(project_flag_after_command(std::env::args_os().collect()));
         let mut files = std::mem::take(&mut cli.file_short);
         files.append(&mut cli.global.file);
         cli.global.file = files;
@@ -420,6 +421,63 @@ impl Cli {
         }
         cli
     }
+}
+
+/// Top-level flags that take a value (as the next argument unless written `--flag=value`).
+const GLOBAL_FLAGS_WITH_VALUE: [&str; 9] = [
+    "-f",
+    "-p",
+    "--file",
+    "--project-name",
+    "--project-directory",
+    "--env-file",
+    "--profile",
+    "--progress",
+    "--ansi",
+];
+
+/// `hoist ps -p NAME` keeps working as in Compose: after the command, `-p` is rewritten as
+/// `--project-name` (which clap accepts anywhere). Not after `run`, whose `-p` publishes a
+/// port, nor after `exec`, whose command may have a `-p` of its own (`psql -p 5432`).
+pub fn project_flag_after_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut iter = args.into_iter();
+    out.extend(iter.next());
+    // Before the command: copy, skipping the values of the global flags.
+    let mut command = None;
+    while let Some(arg) = iter.next() {
+        let text = arg.to_string_lossy().into_owned();
+        out.push(arg);
+        if text == "--" {
+            return out.into_iter().chain(iter).collect();
+        }
+        if GLOBAL_FLAGS_WITH_VALUE.contains(&text.as_str()) {
+            out.extend(iter.next());
+        } else if !text.starts_with('-') {
+            command = Some(text);
+            break;
+        }
+    }
+    if matches!(command.as_deref(), None | Some("run" | "exec")) {
+        return out.into_iter().chain(iter).collect();
+    }
+    for arg in iter.by_ref() {
+        let text = arg.to_string_lossy().into_owned();
+        if text == "--" {
+            out.push(arg);
+            break;
+        }
+        match text.strip_prefix("-p") {
+            Some("") => out.push("--project-name".into()),
+            Some(rest) if !rest.starts_with('-') => {
+                let value = rest.strip_prefix('=').unwrap_or(rest);
+                out.push(format!("--project-name={value}").into());
+            }
+            _ => out.push(arg),
+        }
+    }
+    out.extend(iter);
+    out
 }
 
 /// `hoist exec`.
@@ -589,4 +647,67 @@ pub struct AttachArgs {
     #[arg(long, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true,
           default_value = "true", default_missing_value = "true", value_name = "BOOL")]
     pub sig_proxy: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewrite(args: &[&str]) -> Vec<String> {
+        project_flag_after_command(args.iter().map(Into::into).collect())
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn project_flag_after_a_command_becomes_project_name() {
+        assert_eq!(
+            rewrite(&["hoist", "-f", "a.yaml", "ps", "-p", "x", "-a"]),
+            ["hoist", "-f", "a.yaml", "ps", "--project-name", "x", "-a"]
+        );
+        assert_eq!(
+            rewrite(&["hoist", "down", "-px", "-v", "-p=y"]),
+            [
+                "hoist",
+                "down",
+                "--project-name=x",
+                "-v",
+                "--project-name=y"
+            ]
+        );
+    }
+
+    #[test]
+    fn run_and_exec_keep_their_own_p() {
+        let run = ["hoist", "-p", "x", "run", "-p", "80:80", "web"];
+        assert_eq!(rewrite(&run), run);
+        let exec = ["hoist", "exec", "db", "psql", "-p", "5432"];
+        assert_eq!(rewrite(&exec), exec);
+    }
+
+    #[test]
+    fn a_flag_value_named_like_a_command_is_not_the_command() {
+        let args = ["hoist", "-p", "run", "ps", "-p", "x"];
+        assert_eq!(
+            rewrite(&args),
+            ["hoist", "-p", "run", "ps", "--project-name", "x"]
+        );
+        let args = ["hoist", "config", "--", "-p"];
+        assert_eq!(rewrite(&args), args);
+    }
+
+    #[test]
+    fn the_rewritten_line_parses() {
+        let args = rewrite(&["hoist", "ps", "-p", "x"]);
+        let cli = <Cli as Parser>::try_parse_from(args).expect("parses");
+        assert_eq!(cli.global.project_name.as_deref(), Some("x"));
+        let cli = <Cli as Parser>::try_parse_from(["hoist", "-p", "y", "run", "-p", "80", "web"])
+            .expect("parses");
+        assert_eq!(cli.project_name_short.as_deref(), Some("y"));
+        let Command::Run(run) = cli.command else {
+            panic!("run")
+        };
+        assert_eq!(run.publish, ["80"]);
+    }
 }

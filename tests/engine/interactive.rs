@@ -248,13 +248,15 @@ fn run_without_rm_is_listed_by_ps_and_removed_by_down() {
     assert!(labels.get("com.docker.compose.container-number").is_none());
 
     assert!(s.ok(&["ps", "-a"]).contains(name.as_str()));
-    // `--project-name` works after the command too (`-p` there is `run`'s publish).
-    let ps = Command::new(env!("CARGO_BIN_EXE_hoist"))
-        .args(["ps", "-a", "--project-name", &s.name])
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("run hoist");
-    assert!(stdout(&ps).contains(name.as_str()), "{}", stderr(&ps));
+    // The project name may follow the command (only `run -p` publishes a port).
+    for flag in ["--project-name", "-p"] {
+        let ps = Command::new(env!("CARGO_BIN_EXE_hoist"))
+            .args(["ps", "-a", flag, &s.name])
+            .current_dir(std::env::temp_dir())
+            .output()
+            .expect("run hoist");
+        assert!(stdout(&ps).contains(name.as_str()), "{}", stderr(&ps));
+    }
     s.ok(&["down"]);
     assert_eq!(one_offs(&s), Vec::<String>::new());
 }
