@@ -41,8 +41,8 @@ pub struct GlobalArgs {
     /// Project name (`COMPOSE_PROJECT_NAME`). Default: `name:` in the file, else the project
     /// directory's name.
     ///
-    /// `-p` goes before `run` (whose `-p` publishes a port) and `exec`;
-    /// `--project-name` works anywhere.
+    /// `-p` goes before `run` (whose `-p` publishes a port); `--project-name` works
+    /// anywhere.
     #[arg(long = "project-name", global = true, value_name = "NAME")]
     pub project_name: Option<String>,
 
@@ -436,9 +436,13 @@ const GLOBAL_FLAGS_WITH_VALUE: [&str; 9] = [
     "--ansi",
 ];
 
+/// `exec`'s flags that take a value.
+const EXEC_FLAGS_WITH_VALUE: [&str; 7] =
+    ["-e", "--env", "-u", "--user", "-w", "--workdir", "--index"];
+
 /// `hoist ps -p NAME` keeps working as in Compose: after the command, `-p` is rewritten as
 /// `--project-name` (which clap accepts anywhere). Not after `run`, whose `-p` publishes a
-/// port, nor after `exec`, whose command may have a `-p` of its own (`psql -p 5432`).
+/// port, nor in `exec`'s command, which may have a `-p` of its own (`psql -p 5432`).
 pub fn project_flag_after_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let mut out = Vec::with_capacity(args.len());
     let mut iter = args.into_iter();
@@ -458,14 +462,27 @@ pub fn project_flag_after_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi
             break;
         }
     }
-    if matches!(command.as_deref(), None | Some("run" | "exec")) {
+    if matches!(command.as_deref(), None | Some("run")) {
         return out.into_iter().chain(iter).collect();
     }
-    for arg in iter.by_ref() {
+    let exec = command.as_deref() == Some("exec");
+    while let Some(arg) = iter.next() {
         let text = arg.to_string_lossy().into_owned();
         if text == "--" {
             out.push(arg);
             break;
+        }
+        if exec {
+            // Only exec's own flags, before SERVICE: what follows is the command's.
+            if EXEC_FLAGS_WITH_VALUE.contains(&text.as_str()) {
+                out.push(arg);
+                out.extend(iter.next());
+                continue;
+            }
+            if !text.starts_with('-') {
+                out.push(arg);
+                break;
+            }
         }
         match text.strip_prefix("-p") {
             Some("") => out.push("--project-name".into()),
@@ -682,8 +699,21 @@ mod tests {
     fn run_and_exec_keep_their_own_p() {
         let run = ["hoist", "-p", "x", "run", "-p", "80:80", "web"];
         assert_eq!(rewrite(&run), run);
-        let exec = ["hoist", "exec", "db", "psql", "-p", "5432"];
+        let exec = ["hoist", "exec", "-e", "-p", "db", "psql", "-p", "5432"];
         assert_eq!(rewrite(&exec), exec);
+        assert_eq!(
+            rewrite(&["hoist", "exec", "-p", "x", "db", "psql", "-p", "5432"]),
+            [
+                "hoist",
+                "exec",
+                "--project-name",
+                "x",
+                "db",
+                "psql",
+                "-p",
+                "5432"
+            ]
+        );
     }
 
     #[test]
