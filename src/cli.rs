@@ -14,6 +14,10 @@ pub struct Cli {
     #[arg(short = 'f', value_name = "FILE")]
     pub file_short: Vec<String>,
 
+    /// Project name (same as --project-name).
+    #[arg(short = 'p', value_name = "NAME")]
+    pub project_name_short: Option<String>,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 
@@ -36,7 +40,10 @@ pub struct GlobalArgs {
 
     /// Project name (`COMPOSE_PROJECT_NAME`). Default: `name:` in the file, else the project
     /// directory's name.
-    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    ///
+    /// `-p` goes before `run` (whose `-p` publishes a port); `--project-name` works
+    /// anywhere.
+    #[arg(long = "project-name", global = true, value_name = "NAME")]
     pub project_name: Option<String>,
 
     /// Working directory of the project (default: the directory of the first compose file).
@@ -115,6 +122,13 @@ pub enum Command {
     Config(ConfigArgs),
     /// Show hoist's version.
     Version(VersionArgs),
+    /// Execute a command in a running container.
+    Exec(ExecArgs),
+    /// Run a one-off command on a service.
+    Run(RunArgs),
+    /// Attach local standard input, output, and error streams to a service's running
+    /// container.
+    Attach(AttachArgs),
     /// Copy files/folders between a service container and the local filesystem.
     Cp(CpArgs),
     /// Display the running processes.
@@ -610,10 +624,333 @@ pub struct CompleteServicesArgs {
 impl Cli {
     /// Parses the command line; `-f` files join the `--file` ones.
     pub fn parse_args() -> Cli {
-        let mut cli = <Cli as Parser>::parse();
+        let mut cli =
+            <Cli as Parser>::parse_from(project_flag_after_command(std::env::args_os().collect()));
         let mut files = std::mem::take(&mut cli.file_short);
         files.append(&mut cli.global.file);
         cli.global.file = files;
+        if cli.global.project_name.is_none() {
+            cli.global.project_name = cli.project_name_short.take();
+        }
         cli
+    }
+}
+
+/// Top-level flags that take a value (as the next argument unless written `--flag=value`).
+const GLOBAL_FLAGS_WITH_VALUE: [&str; 9] = [
+    "-f",
+    "-p",
+    "--file",
+    "--project-name",
+    "--project-directory",
+    "--env-file",
+    "--profile",
+    "--progress",
+    "--ansi",
+];
+
+/// `exec`'s flags that take a value.
+const EXEC_FLAGS_WITH_VALUE: [&str; 7] =
+    ["-e", "--env", "-u", "--user", "-w", "--workdir", "--index"];
+
+/// `hoist ps -p NAME` keeps working as in Compose: after the command, `-p` is rewritten as
+/// `--project-name` (which clap accepts anywhere). Not after `run`, whose `-p` publishes a
+/// port, nor in `exec`'s command, which may have a `-p` of its own (`psql -p 5432`).
+pub fn project_flag_after_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut iter = args.into_iter();
+    out.extend(iter.next());
+    // Before the command: copy, skipping the values of the global flags.
+    let mut command = None;
+    while let Some(arg) = iter.next() {
+        let text = arg.to_string_lossy().into_owned();
+        out.push(arg);
+        if text == "--" {
+            return out.into_iter().chain(iter).collect();
+        }
+        if GLOBAL_FLAGS_WITH_VALUE.contains(&text.as_str()) {
+            out.extend(iter.next());
+        } else if !text.starts_with('-') {
+            command = Some(text);
+            break;
+        }
+    }
+    if matches!(command.as_deref(), None | Some("run")) {
+        return out.into_iter().chain(iter).collect();
+    }
+    let exec = command.as_deref() == Some("exec");
+    while let Some(arg) = iter.next() {
+        let text = arg.to_string_lossy().into_owned();
+        if text == "--" {
+            out.push(arg);
+            break;
+        }
+        if exec {
+            // Only exec's own flags, before SERVICE: what follows is the command's.
+            if EXEC_FLAGS_WITH_VALUE.contains(&text.as_str()) {
+                out.push(arg);
+                out.extend(iter.next());
+                continue;
+            }
+            if !text.starts_with('-') {
+                out.push(arg);
+                break;
+            }
+        }
+        match text.strip_prefix("-p") {
+            Some("") => out.push("--project-name".into()),
+            Some(rest) if !rest.starts_with('-') => {
+                let value = rest.strip_prefix('=').unwrap_or(rest);
+                out.push(format!("--project-name={value}").into());
+            }
+            _ => out.push(arg),
+        }
+    }
+    out.extend(iter);
+    out
+}
+
+/// `hoist exec`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ExecArgs {
+    /// The service whose container runs the command.
+    #[arg(value_name = "SERVICE")]
+    pub service: String,
+    /// The command and its arguments (everything after SERVICE belongs to it).
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
+    /// Detached mode: run the command in the background.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Set an environment variable (`KEY=VALUE`, or `KEY` to pass hoist's own value).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Index of the container if the service has several replicas (default: the first).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub index: u32,
+    /// Give extended privileges to the process.
+    #[arg(long)]
+    pub privileged: bool,
+    /// Run the command as this user.
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Disable pseudo-TTY allocation (default: a TTY when stdin and stdout are terminals).
+    #[arg(short = 'T', long = "no-tty", visible_alias = "no-TTY")]
+    pub no_tty: bool,
+    /// Working directory of the command.
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Keep STDIN open (default true; `--interactive=false` gives the command no input).
+    #[arg(short = 'i', long, hide = true, action = clap::ArgAction::Set, num_args = 0..=1,
+          require_equals = true, default_value = "true", default_missing_value = "true")]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY (the default when stdin and stdout are terminals).
+    #[arg(short = 't', long, hide = true)]
+    pub tty: bool,
+}
+
+/// `hoist run`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct RunArgs {
+    /// The service to run a one-off container of.
+    #[arg(value_name = "SERVICE")]
+    pub service: String,
+    /// The command and its arguments (default: the service's command).
+    #[arg(
+        value_name = "COMMAND",
+        num_args = 0..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
+    /// Run the container in the background and print its ID.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Set an environment variable (`KEY=VALUE`, or `KEY` to pass hoist's own value).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Set environment variables from a file (`KEY=VALUE` lines; `-e` wins).
+    #[arg(long = "env-from-file", value_name = "FILE")]
+    pub env_from_file: Vec<String>,
+    /// Add or override a label (`KEY=VALUE`).
+    #[arg(
+        short = 'l',
+        long = "label",
+        visible_alias = "labels",
+        value_name = "KEY=VALUE"
+    )]
+    pub label: Vec<String>,
+    /// Remove the container when it exits.
+    #[arg(long)]
+    pub rm: bool,
+    /// Disable pseudo-TTY allocation (default: a TTY when stdin and stdout are terminals).
+    #[arg(short = 'T', long = "no-TTY", visible_alias = "no-tty")]
+    pub no_tty: bool,
+    /// Name the container (default: `<project>-<service>-run-<id>`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Run as this user name or uid.
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Working directory inside the container.
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Override the image's entrypoint (a command line, split like a shell would).
+    #[arg(long, value_name = "COMMAND")]
+    pub entrypoint: Option<String>,
+    /// Add Linux capabilities.
+    #[arg(long = "cap-add", value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities.
+    #[arg(long = "cap-drop", value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Don't start the services the service depends on.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Bind mount a volume (`SOURCE:TARGET[:ro]`, as in `volumes:`).
+    #[arg(
+        short = 'v',
+        long = "volume",
+        visible_alias = "volumes",
+        value_name = "VOLUME"
+    )]
+    pub volume: Vec<String>,
+    /// Publish a container's port(s) to the host (`[IP:]HOST:CONTAINER[/PROTO]`).
+    #[arg(short = 'p', long = "publish", value_name = "PORT")]
+    pub publish: Vec<String>,
+    /// Use the service's network aliases in the networks the container joins.
+    #[arg(long)]
+    pub use_aliases: bool,
+    /// Publish the service's `ports:` as `up` does (they are not published otherwise).
+    #[arg(short = 'P', long)]
+    pub service_ports: bool,
+    /// Pull the image before running: always, missing, never (accepted; hoist does not
+    /// pull yet).
+    #[arg(long, default_value = "policy", value_name = "POLICY")]
+    pub pull: String,
+    /// Don't print anything to standard output.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Suppress the build's progress output.
+    #[arg(long)]
+    pub quiet_build: bool,
+    /// Pull without printing progress.
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Build the image before starting the container (accepted; hoist does not build yet).
+    #[arg(long)]
+    pub build: bool,
+    /// Remove containers of services no longer in the compose files.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Keep STDIN open (default true; `--interactive=false` gives the command no input).
+    #[arg(short = 'i', long, action = clap::ArgAction::Set, num_args = 0..=1,
+          require_equals = true, default_value = "true", default_missing_value = "true")]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY (the default when stdin and stdout are terminals).
+    #[arg(short = 't', long, hide = true)]
+    pub tty: bool,
+}
+
+/// `hoist attach`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct AttachArgs {
+    /// The service whose container to attach to.
+    #[arg(value_name = "SERVICE")]
+    pub service: String,
+    /// Index of the container if the service has several replicas (default: the first).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub index: u32,
+    /// The key sequence that detaches (default: ctrl-p,ctrl-q).
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
+    /// Don't attach standard input.
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Pass Ctrl-C and other signals on to the container's process (default true).
+    #[arg(long, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true,
+          default_value = "true", default_missing_value = "true", value_name = "BOOL")]
+    pub sig_proxy: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewrite(args: &[&str]) -> Vec<String> {
+        project_flag_after_command(args.iter().map(Into::into).collect())
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn project_flag_after_a_command_becomes_project_name() {
+        assert_eq!(
+            rewrite(&["hoist", "-f", "a.yaml", "ps", "-p", "x", "-a"]),
+            ["hoist", "-f", "a.yaml", "ps", "--project-name", "x", "-a"]
+        );
+        assert_eq!(
+            rewrite(&["hoist", "down", "-px", "-v", "-p=y"]),
+            [
+                "hoist",
+                "down",
+                "--project-name=x",
+                "-v",
+                "--project-name=y"
+            ]
+        );
+    }
+
+    #[test]
+    fn run_and_exec_keep_their_own_p() {
+        let run = ["hoist", "-p", "x", "run", "-p", "80:80", "web"];
+        assert_eq!(rewrite(&run), run);
+        let exec = ["hoist", "exec", "-e", "-p", "db", "psql", "-p", "5432"];
+        assert_eq!(rewrite(&exec), exec);
+        assert_eq!(
+            rewrite(&["hoist", "exec", "-p", "x", "db", "psql", "-p", "5432"]),
+            [
+                "hoist",
+                "exec",
+                "--project-name",
+                "x",
+                "db",
+                "psql",
+                "-p",
+                "5432"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_flag_value_named_like_a_command_is_not_the_command() {
+        let args = ["hoist", "-p", "run", "ps", "-p", "x"];
+        assert_eq!(
+            rewrite(&args),
+            ["hoist", "-p", "run", "ps", "--project-name", "x"]
+        );
+        let args = ["hoist", "config", "--", "-p"];
+        assert_eq!(rewrite(&args), args);
+    }
+
+    #[test]
+    fn the_rewritten_line_parses() {
+        let args = rewrite(&["hoist", "ps", "-p", "x"]);
+        let cli = <Cli as Parser>::try_parse_from(args).expect("parses");
+        assert_eq!(cli.global.project_name.as_deref(), Some("x"));
+        let cli = <Cli as Parser>::try_parse_from(["hoist", "-p", "y", "run", "-p", "80", "web"])
+            .expect("parses");
+        assert_eq!(cli.project_name_short.as_deref(), Some("y"));
+        let Command::Run(run) = cli.command else {
+            panic!("run")
+        };
+        assert_eq!(run.publish, ["80"]);
     }
 }

@@ -122,8 +122,8 @@ async fn targets(
 ) -> Result<Vec<ProjectContainer>, EngineError> {
     let found = containers::list(docker, project, true).await?;
     if args.index > 0 {
-        let found = found.into_iter().filter(|c| !c.oneoff).collect();
-        return Ok(vec![containers::pick(found, service, args.index)?]);
+        let found: Vec<ProjectContainer> = found.into_iter().filter(|c| !c.oneoff).collect();
+        return Ok(vec![containers::pick(&found, service, args.index)?]);
     }
     let mut mine: Vec<ProjectContainer> = found
         .into_iter()

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use crate::cli::UpArgs;
 use crate::cli::{Cli, Command, Progress};
 use crate::commands::{
-    cp, create, down, events, lifecycle, logs, ls, pause, port, ps, scale, top, up, wait,
+    attach, cp, create, down, events, exec, lifecycle, logs, ls, pause, port, ps, run, scale, top,
+    up, wait,
 };
 use crate::compose::environment::Environment;
 use crate::compose::load::{self, Loaded};
@@ -25,11 +26,14 @@ pub fn run(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32), Error
         .build()
         .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        // Attached `up` handles Ctrl-C itself: it stops the stack before returning.
-        if let Command::Up(args) = &cli.command {
-            if !args.detach && !args.wait {
+        // Attached `up` handles Ctrl-C itself: it stops the stack before returning. So do
+        // `run` (stops its container) and `attach` (passes the signal on).
+        match &cli.command {
+            Command::Up(args) if !args.detach && !args.wait => {
                 return dispatch(cli, warnings).await;
             }
+            Command::Run(_) | Command::Attach(_) => return dispatch(cli, warnings).await,
+            _ => {}
         }
         tokio::select! {
             result = dispatch(cli, warnings) => result,
@@ -152,6 +156,28 @@ async fn dispatch(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32)
             session.ui.finish();
             result?;
             Ok((String::new(), 0))
+        }
+        Command::Exec(args) => {
+            let (name, environment) = name_and_environment(cli, warnings)?;
+            let docker = client::connect().await?;
+            let code = exec::run(&docker, &name, args, &environment).await?;
+            Ok((String::new(), code))
+        }
+        Command::Attach(args) => {
+            let (name, _) = name_and_environment(cli, warnings)?;
+            let docker = client::connect().await?;
+            let code = attach::run(&docker, &name, args).await?;
+            Ok((String::new(), code))
+        }
+        Command::Run(args) => {
+            // Naming the service enables its profiles, as in Compose.
+            let lp = load_project(cli, std::slice::from_ref(&args.service), warnings)?;
+            let session = session_for(cli, &lp, "Running").await?;
+            let disabled: BTreeSet<String> = lp.loaded.disabled.keys().cloned().collect();
+            let environment = interpolation_environment(&lp);
+            let result = run::run(session.clone(), args, &environment, &disabled, warnings).await;
+            session.ui.finish();
+            result
         }
         Command::Create(args) => run_up(cli, &create::up_args(args), warnings).await,
         Command::Scale(args) => {
@@ -278,6 +304,34 @@ async fn with_session<'a>(
     session.ui.finish();
     result?;
     Ok((String::new(), 0))
+}
+
+/// The shell's variables and `.env`'s, as interpolation saw them: `-e KEY` takes its value
+/// from here.
+fn interpolation_environment(lp: &LoadedProject) -> crate::compose::model::Mapping {
+    lp.loaded
+        .environment
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The project name and interpolation environment for commands that work on running
+/// containers (`exec`, `attach`): from the files when they load, else `-p` and the shell.
+fn name_and_environment(
+    cli: &Cli,
+    warnings: &mut Vec<String>,
+) -> Result<(String, crate::compose::model::Mapping), Error> {
+    match load_project(cli, &[], warnings) {
+        Ok(lp) => Ok((lp.project.name.clone(), interpolation_environment(&lp))),
+        Err(e) => {
+            let name = cli.global.project_name.clone().ok_or(e)?;
+            let env = std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect();
+            Ok((name, env))
+        }
+    }
 }
 
 /// The project name for commands that need only the name (`ps`): from the files when they

@@ -1,5 +1,6 @@
 //! One module per subcommand: each takes resolved settings and does the work.
 
+pub mod attach;
 pub mod completion;
 pub mod config;
 pub mod cp;
@@ -7,12 +8,14 @@ pub mod create;
 pub mod down;
 pub mod engine;
 pub mod events;
+pub mod exec;
 pub mod lifecycle;
 pub mod logs;
 pub mod ls;
 pub mod pause;
 pub mod port;
 pub mod ps;
+pub mod run;
 pub mod scale;
 pub mod top;
 pub mod up;

@@ -9,7 +9,7 @@ use crate::engine::error::EngineError;
 /// Returns `IP:PORT` (with a newline) for the service's container port.
 pub async fn run(docker: &Docker, project: &str, args: &PortArgs) -> Result<String, EngineError> {
     let found = containers::list(docker, project, false).await?;
-    let c = containers::pick(found, &args.service, args.index)?;
+    let c = containers::pick(&found, &args.service, args.index)?;
     let protocol = args.protocol.to_lowercase();
     if let Some((ip, public, _, _)) = c
         .ports

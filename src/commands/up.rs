@@ -229,7 +229,7 @@ async fn image_ids(
 }
 
 /// Existing non-one-off containers by service, in the engine's list order.
-fn peers_of(existing: &[ProjectContainer]) -> Peers {
+pub fn peers_of(existing: &[ProjectContainer]) -> Peers {
     let mut peers = Peers::default();
     for c in existing.iter().filter(|c| !c.oneoff) {
         peers
@@ -251,6 +251,34 @@ fn replace_label(service: &ServiceConfig, number: u32) -> String {
     } else {
         service.container_name.clone()
     }
+}
+
+/// Creates one container of `service` named `name` from the spec `opts` describe (joining
+/// its networks, copying its inline secrets and configs), reporting to `ui`. `up` and
+/// `run` both create their containers here.
+pub async fn create_container(
+    session: &Session,
+    ui: &crate::engine::ops::Ui,
+    service: &ServiceConfig,
+    name: &str,
+    image_id: &str,
+    opts: &CreateOptions<'_>,
+) -> Result<String, EngineError> {
+    let ctx = session.spec_context();
+    let body = spec::create_body_with(&ctx, service, image_id, opts)
+        .map_err(|e| spec_error(service, e))?;
+    let extras = ops::CreateExtras {
+        platform: spec::platform(&ctx, service).map_err(|e| spec_error(service, e))?,
+        to_connect: spec::endpoints_to_connect(&ctx, service, opts)
+            .map_err(|e| spec_error(service, e))?,
+        files: spec::file_injections(&ctx, service)
+            .map_err(|e| spec_error(service, e))?
+            .iter()
+            .map(|f| f.tar(0))
+            .collect::<Result<_, _>>()
+            .map_err(|e| spec_error(service, e))?,
+    };
+    ops::create(&session.docker, ui, name, body, extras, &service.name).await
 }
 
 fn spec_error(service: &ServiceConfig, e: spec::SpecError) -> EngineError {
@@ -351,7 +379,7 @@ async fn handle_orphans(
 }
 
 /// Creates the networks and volumes the target services use (in parallel).
-async fn ensure_resources(
+pub async fn ensure_resources(
     session: &Arc<Session>,
     targets: &BTreeSet<String>,
     warnings: &mut Vec<String>,
@@ -622,28 +650,13 @@ impl ServiceJob {
         image_id: &str,
         opts: &CreateOptions<'_>,
     ) -> Result<String, EngineError> {
-        let session = &self.session;
-        let ctx = session.spec_context();
-        let body = spec::create_body_with(&ctx, service, image_id, opts)
-            .map_err(|e| spec_error(service, e))?;
-        let extras = ops::CreateExtras {
-            platform: spec::platform(&ctx, service).map_err(|e| spec_error(service, e))?,
-            to_connect: spec::endpoints_to_connect(&ctx, service, opts)
-                .map_err(|e| spec_error(service, e))?,
-            files: spec::file_injections(&ctx, service)
-                .map_err(|e| spec_error(service, e))?
-                .iter()
-                .map(|f| f.tar(0))
-                .collect::<Result<_, _>>()
-                .map_err(|e| spec_error(service, e))?,
-        };
-        ops::create(
-            &session.docker,
-            &session.ui,
+        create_container(
+            &self.session,
+            &self.session.ui,
+            service,
             name,
-            body,
-            extras,
-            &service.name,
+            image_id,
+            opts,
         )
         .await
     }

@@ -129,27 +129,77 @@ pub async fn list(
 /// Orders one service's containers as Compose picks among them: by replica number, one-off
 /// (`run`) containers last.
 pub fn sort_for_pick(found: &mut [ProjectContainer]) {
-    found.sort_by_key(|c| (c.oneoff, c.number));
+    found.sort_by_key(pick_order);
 }
 
-/// The container of `service` that commands acting on one container use (`port`, `cp`
-/// out of a service): replica `index` when it is not 0, else the lowest-numbered one.
-/// The errors are Compose's own words.
+fn pick_order(c: &ProjectContainer) -> (bool, u32) {
+    (c.oneoff, c.number)
+}
+
+/// The container of `service` that commands acting on one container use (`exec`,
+/// `attach`, `port`, `cp` out of a service), as Compose picks it from `running`: replica
+/// `index` when it is not 0, else the lowest-numbered replica, one-off containers last.
 pub fn pick(
-    found: Vec<ProjectContainer>,
+    running: &[ProjectContainer],
     service: &str,
     index: u32,
 ) -> Result<ProjectContainer, EngineError> {
-    let mut mine: Vec<ProjectContainer> = found
-        .into_iter()
+    let mut candidates: Vec<&ProjectContainer> = running
+        .iter()
         .filter(|c| c.service == service && (index == 0 || (c.number == index && !c.oneoff)))
         .collect();
-    sort_for_pick(&mut mine);
-    mine.into_iter().next().ok_or_else(|| {
-        EngineError::Refused(if index > 0 {
-            format!("service {service:?} is not running container #{index}")
-        } else {
-            format!("service {service:?} is not running")
+    candidates.sort_by_key(|c| pick_order(c));
+    candidates
+        .first()
+        .map(|c| (*c).clone())
+        .ok_or_else(|| EngineError::NotRunning {
+            service: service.to_string(),
+            index,
         })
-    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(name: &str, number: u32, oneoff: bool) -> ProjectContainer {
+        ProjectContainer {
+            id: name.into(),
+            name: name.into(),
+            service: "web".into(),
+            number,
+            oneoff,
+            config_hash: String::new(),
+            image_id: String::new(),
+            image: String::new(),
+            state: "running".into(),
+            status: String::new(),
+            command: String::new(),
+            created: 0,
+            labels: HashMap::new(),
+            networks: Vec::new(),
+            ports: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn pick_prefers_the_lowest_replica_and_one_offs_last() {
+        let list = vec![
+            container("p-web-run-abc", 0, true),
+            container("p-web-2", 2, false),
+            container("p-web-1", 1, false),
+        ];
+        assert_eq!(pick(&list, "web", 0).unwrap().name, "p-web-1");
+        assert_eq!(pick(&list, "web", 2).unwrap().name, "p-web-2");
+        assert_eq!(pick(&list[..1], "web", 0).unwrap().name, "p-web-run-abc");
+    }
+
+    #[test]
+    fn pick_says_which_replica_is_not_running() {
+        let list = vec![container("p-web-1", 1, false)];
+        let e = pick(&list, "web", 3).unwrap_err().to_string();
+        assert_eq!(e, "service \"web\" is not running container #3");
+        let e = pick(&list, "db", 0).unwrap_err().to_string();
+        assert_eq!(e, "service \"db\" is not running");
+    }
 }

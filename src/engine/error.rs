@@ -31,6 +31,10 @@ pub enum EngineError {
     /// A container the user waits on failed.
     #[error("container {container} {reason}")]
     ContainerFailed { container: String, reason: String },
+    /// `exec`/`attach` found no running container of the service (replica `index` when
+    /// it is not 0). Worded as Compose words it.
+    #[error("service {service:?} is not running{}", if *index > 0 { format!(" container #{index}") } else { String::new() })]
+    NotRunning { service: String, index: u32 },
     /// The user interrupted the command.
     #[error("interrupted")]
     Interrupted,

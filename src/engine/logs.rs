@@ -6,7 +6,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use bollard::Docker;
-use bollard::container::LogOutput;
 use bollard::query_parameters::{EventsOptions, LogsOptions};
 use futures_util::StreamExt;
 use tokio::task::JoinSet;
@@ -108,13 +107,10 @@ pub async fn stream_container(docker: Docker, sink: LogSink, c: ProjectContainer
     let mut pending = String::new();
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else { break };
-        let bytes = match chunk {
-            LogOutput::StdOut { message }
-            | LogOutput::StdErr { message }
-            | LogOutput::Console { message } => message,
-            LogOutput::StdIn { .. } => continue,
+        let Some((_, bytes)) = super::stream::chunk_of(&chunk) else {
+            continue;
         };
-        pending.push_str(&String::from_utf8_lossy(&bytes));
+        pending.push_str(&String::from_utf8_lossy(bytes));
         while let Some(pos) = pending.find('\n') {
             let line: String = pending.drain(..=pos).collect();
             sink.line(&c.name, &c.service, line.trim_end_matches(['\n', '\r']));

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod containers;
 pub mod error;
+pub mod exec;
 pub mod labels;
 pub mod logs;
 pub mod ops;
@@ -11,4 +12,5 @@ pub mod probe;
 pub mod project;
 pub mod resources;
 pub mod spec;
+pub mod stream;
 pub mod watch;

@@ -4,3 +4,4 @@ pub mod color;
 pub mod event;
 pub mod progress;
 pub mod table;
+pub mod terminal;
