@@ -3,3 +3,4 @@
 
 pub mod converge;
 pub mod graph;
+pub mod images;
