@@ -10,7 +10,6 @@ use crate::engine::containers;
 use crate::engine::error::EngineError;
 use crate::engine::images::split_tag;
 use crate::plan::images::parse_engine_time;
-use crate::ui::progress::human_size;
 use crate::ui::table;
 
 /// Lists the images of the project's containers (stopped ones too) and returns the output.
@@ -61,8 +60,12 @@ pub async fn run(
             .and_then(parse_engine_time)
             .or_else(|| info.created.as_deref().and_then(parse_engine_time));
         let created = when
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| super::ps::created_ago(d.as_secs() as i64))
+            .map(|t| {
+                let age = std::time::SystemTime::now()
+                    .duration_since(t)
+                    .unwrap_or_default();
+                format!("{} ago", human_duration(age.as_secs()))
+            })
             .unwrap_or_default();
         let short = id
             .trim_start_matches("sha256:")
@@ -75,7 +78,7 @@ pub async fn run(
             tag.clone(),
             platform.clone(),
             short,
-            human_size(size),
+            size_3(size),
             created,
         ]);
         json_rows.push(json!({
@@ -108,4 +111,68 @@ pub async fn run(
             &rows,
         ),
     })
+}
+
+/// go-units' `HumanDuration` (`About a minute`, `3 hours`, `2 weeks`).
+fn human_duration(secs: u64) -> String {
+    let minutes = secs / 60;
+    let hours = (secs as f64 / 3600.0 + 0.5) as u64;
+    match secs {
+        0 => "Less than a second".into(),
+        1 => "1 second".into(),
+        2..=59 => format!("{secs} seconds"),
+        _ if minutes == 1 => "About a minute".into(),
+        _ if minutes < 60 => format!("{minutes} minutes"),
+        _ if hours == 1 => "About an hour".into(),
+        _ if hours < 48 => format!("{hours} hours"),
+        _ if hours < 24 * 7 * 2 => format!("{} days", hours / 24),
+        _ if hours < 24 * 30 * 2 => format!("{} weeks", hours / 24 / 7),
+        _ if hours < 24 * 365 * 2 => format!("{} months", hours / 24 / 30),
+        _ => format!("{} years", secs / 3600 / 24 / 365),
+    }
+}
+
+/// go-units' `HumanSizeWithPrecision(size, 3)`, the size `images` prints (`1.98MB`).
+fn size_3(bytes: u64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    // `%.3g` in this range: three significant digits, trailing zeros dropped.
+    let decimals = if size >= 100.0 {
+        0
+    } else if size >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let mut text = format!("{size:.decimals$}");
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{text}{}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_have_three_significant_digits() {
+        assert_eq!(size_3(1_984_227), "1.98MB");
+        assert_eq!(size_3(3_001_193), "3MB");
+        assert_eq!(size_3(512), "512B");
+        assert_eq!(size_3(45_600_000), "45.6MB");
+    }
+
+    #[test]
+    fn durations_read_like_docker() {
+        assert_eq!(human_duration(0), "Less than a second");
+        assert_eq!(human_duration(75), "About a minute");
+        assert_eq!(human_duration(600), "10 minutes");
+        assert_eq!(human_duration(3 * 86_400), "3 days");
+    }
 }

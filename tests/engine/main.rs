@@ -5,6 +5,7 @@ mod attached;
 mod convergence;
 mod dependencies;
 mod errors;
+mod images;
 mod interop;
 mod lifecycle;
 mod output;
