@@ -83,12 +83,12 @@ impl DockerConfig {
                 return Ok(Some(creds));
             }
         }
-        Ok(self.from_auths(key))
+        Ok(self.in_auths(key))
     }
 
     /// The `auths` entry for `key`; entries written as URLs (`https://host/v1/`) match
     /// their host, as the docker CLI's file store does.
-    fn from_auths(&self, key: &str) -> Option<DockerCredentials> {
+    fn in_auths(&self, key: &str) -> Option<DockerCredentials> {
         let auths = self.json.get("auths")?.as_object()?;
         let entry = auths.get(key).or_else(|| {
             auths
@@ -230,7 +230,7 @@ mod tests {
     fn auth_field_is_base64_user_colon_password() {
         // "alice:s3cr:et" — the password may itself hold a colon.
         let c = config(r#"{"auths":{"reg:5000":{"auth":"YWxpY2U6czNjcjpldA=="}}}"#);
-        let creds = c.from_auths("reg:5000").unwrap();
+        let creds = c.in_auths("reg:5000").unwrap();
         assert_eq!(creds.username.as_deref(), Some("alice"));
         assert_eq!(creds.password.as_deref(), Some("s3cr:et"));
         assert_eq!(creds.serveraddress.as_deref(), Some("reg:5000"));
@@ -240,16 +240,16 @@ mod tests {
     fn url_keys_match_their_host() {
         let c = config(r#"{"auths":{"https://reg.example.com/v1/":{"auth":"dTpw"}}}"#);
         assert_eq!(
-            c.from_auths("reg.example.com").unwrap().username.as_deref(),
+            c.in_auths("reg.example.com").unwrap().username.as_deref(),
             Some("u")
         );
-        assert!(c.from_auths("other.example.com").is_none());
+        assert!(c.in_auths("other.example.com").is_none());
     }
 
     #[test]
     fn entry_without_credentials_is_anonymous() {
         let c = config(r#"{"auths":{"reg":{}}}"#);
-        assert!(c.from_auths("reg").is_none());
+        assert!(c.in_auths("reg").is_none());
     }
 
     #[tokio::test]

@@ -73,7 +73,7 @@ pub fn must_pull(policy: PullPolicy, local: Option<&LocalImage>, now: SystemTime
             None => true,
             Some(img) => match img.last_tagged {
                 None => true,
-                Some(t) => now.duration_since(t).map_or(false, |age| age > period),
+                Some(t) => now.duration_since(t).is_ok_and(|age| age > period),
             },
         },
     }
