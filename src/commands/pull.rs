@@ -232,13 +232,6 @@ pub async fn ensure_images(
     } else {
         graph.with_dependencies(&args.services)
     };
-    if !args.no_build {
-        for name in &targets {
-            if let Some(s) = project.services.get(name) {
-                super::build::check_classic(s)?;
-            }
-        }
-    }
     let images: BTreeSet<String> = targets
         .iter()
         .filter_map(|n| project.services.get(n))
@@ -256,6 +249,17 @@ pub async fn ensure_images(
             message: e.to_string(),
         }
     })?;
+    // Refuse BuildKit-only builds before pulling anything; a service whose image is
+    // already there (built elsewhere, e.g. with BuildKit) is not in the way.
+    for name in plan.build_always.iter().chain(&plan.build_if_missing) {
+        if let Some(s) = project.services.get(name) {
+            let needed =
+                plan.build_always.contains(name) || !local.contains_key(&session.image_of(s));
+            if needed {
+                super::build::check_classic(s)?;
+            }
+        }
+    }
     let ctx = PullContext::load(parallel)?;
     let jobs: Vec<PullRequest> = plan
         .pull

@@ -592,3 +592,31 @@ fn images_lists_the_containers_images_like_compose() {
     let ids = s.ok(&["images", "-q"]);
     assert!(ids.trim().starts_with("sha256:"), "{ids}");
 }
+
+#[test]
+fn buildkit_only_attributes_do_not_stop_up_when_the_image_is_there() {
+    let (_cleanup, s) = built_stack(
+        "buildkitok",
+        "      context: .\n      dockerfile_inline: \"FROM $IMAGE\\n\"\n      ssh: [default]\n",
+    );
+    // Built elsewhere (say with BuildKit): nothing to build, nothing to refuse.
+    docker(&["tag", test_image(), &format!("{}-app", s.name)]);
+    let out = s.hoist(&["up", "-d"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert_eq!(s.containers(), [format!("{}-app-1", s.name)]);
+}
+
+#[test]
+fn up_with_pull_policy_build_builds_every_time() {
+    let (_cleanup, s) = built_stack(
+        "polbuild",
+        "      context: .\n      dockerfile_inline: \"FROM $IMAGE\\n\"\n    pull_policy: build\n",
+    );
+    for _ in 0..2 {
+        let out = s.hoist(&["up", "-d"]);
+        let (_, stderr) = text(&out);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains(" Service app  Built"), "{stderr}");
+        assert!(!stderr.contains("Pulling"), "{stderr}");
+    }
+}
