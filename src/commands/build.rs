@@ -147,6 +147,18 @@ pub fn prepare(
             ))
         })?),
     };
+    let extra_hosts: Vec<String> = b
+        .extra_hosts
+        .iter()
+        .flat_map(|(host, ips)| ips.iter().map(move |ip| format!("{host}:{ip}")))
+        .collect();
+    if extra_hosts.len() > 1 {
+        // The API takes `extrahosts` repeated, which bollard's query cannot express yet.
+        return Err(fail(format!(
+            "build.extra_hosts has {} entries; hoist passes only one to the classic builder",
+            extra_hosts.len()
+        )));
+    }
     let request = BuildRequest {
         service: service.name.clone(),
         image: image.clone(),
@@ -156,11 +168,7 @@ pub fn prepare(
         labels,
         target: b.target.clone(),
         network: b.network.clone(),
-        extra_hosts: b
-            .extra_hosts
-            .iter()
-            .flat_map(|(host, ips)| ips.iter().map(move |ip| format!("{host}:{ip}")))
-            .collect(),
+        extra_hosts,
         shm_size,
         cache_from: b.cache_from.clone(),
         no_cache: b.no_cache || opts.no_cache,

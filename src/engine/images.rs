@@ -399,6 +399,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn parallel_limit_bounds_permits() {
+        assert_eq!(limiter(Some(2)).available_permits(), 2);
+        assert_eq!(
+            limiter(Some(-1)).available_permits(),
+            Semaphore::MAX_PERMITS
+        );
+        assert_eq!(limiter(None).available_permits(), Semaphore::MAX_PERMITS);
+    }
+
+    #[test]
     fn progress_bar_matches_the_daemon_text() {
         assert_eq!(
             progress_bar(32_768, 3_001_193),

@@ -420,16 +420,20 @@ fn run_in(image: &str, script: &str) -> String {
 fn build_passes_args_target_labels_and_names_the_image_after_project_and_service() {
     let (_cleanup, s) = built_stack(
         "buildargs",
-        "      context: .\n      target: second\n      args:\n        GREETING: hello\n      labels:\n        org.example.team: data\n",
+        "      context: .\n      target: second\n      args:\n        GREETING: hello\n      labels:\n        org.example.team: data\n      extra_hosts: [\"dbhost=10.1.2.3\"]\n",
     );
     s.write(
         "Dockerfile",
-        "FROM $IMAGE AS first\nARG GREETING\nRUN echo \"first $GREETING\" > /stage\nFROM $IMAGE AS second\nARG GREETING\nARG EXTRA=none\nRUN echo \"second $GREETING $EXTRA\" > /stage\nFROM $IMAGE AS third\nRUN echo third > /stage\n",
+        "FROM $IMAGE AS first\nARG GREETING\nRUN echo \"first $GREETING\" > /stage\nFROM $IMAGE AS second\nARG GREETING\nARG EXTRA=none\nRUN echo \"second $GREETING $EXTRA\" > /stage\nRUN grep dbhost /etc/hosts > /hosts || true\nFROM $IMAGE AS third\nRUN echo third > /stage\n",
     );
     let out = s.hoist(&["build", "--build-arg", "EXTRA=cli"]);
     assert!(out.status.success(), "{}", text(&out).1);
     let image = format!("{}-app", s.name);
     assert_eq!(run_in(&image, "cat /stage").trim(), "second hello cli");
+    assert!(
+        run_in(&image, "cat /hosts").contains("10.1.2.3"),
+        "extra_hosts reach RUN"
+    );
     let labels = docker(&[
         "image",
         "inspect",
@@ -619,4 +623,41 @@ fn up_with_pull_policy_build_builds_every_time() {
         assert!(stderr.contains(" Service app  Built"), "{stderr}");
         assert!(!stderr.contains("Pulling"), "{stderr}");
     }
+}
+
+#[test]
+fn pull_prints_the_lines_docker_compose_prints() {
+    let reg = Registry::start("interop", false);
+    let image = reg.image("hoist-t/interop:1");
+    let _cleanup = Images(vec![image.clone()]);
+    let s = unique_image_stack("pullinterop", &image);
+    s.ok(&["push"]);
+    // Download and extraction lines come as the bytes arrive: compare the others.
+    let steady = |out: &Output| -> Vec<String> {
+        let (stdout, stderr) = text(out);
+        let mut lines: Vec<String> = format!("{stdout}{stderr}")
+            .lines()
+            .filter(|l| {
+                ![
+                    "Downloading",
+                    "Extracting",
+                    "Verifying Checksum",
+                    "Download complete",
+                    "Waiting",
+                ]
+                .iter()
+                .any(|w| l.contains(w))
+            })
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        lines
+    };
+    docker(&["rmi", &image]);
+    let theirs = s.compose(&["--progress", "plain", "pull"]);
+    assert!(theirs.status.success(), "{}", text(&theirs).1);
+    docker(&["rmi", &image]);
+    let ours = s.hoist(&["--progress", "plain", "pull"]);
+    assert!(ours.status.success(), "{}", text(&ours).1);
+    assert_eq!(steady(&ours), steady(&theirs));
 }
