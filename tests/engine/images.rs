@@ -482,7 +482,7 @@ fn dockerignore_excludes_with_docker_semantics_inside_the_built_image() {
 
 #[test]
 fn up_builds_a_missing_image_and_up_build_rebuilds_it() {
-    let (_cleanup, s) = built_stack(
+    let (mut cleanup, s) = built_stack(
         "upbuild",
         "      context: .\n      dockerfile_inline: |\n        FROM $IMAGE\n        COPY version /version\n",
     );
@@ -493,6 +493,9 @@ fn up_builds_a_missing_image_and_up_build_rebuilds_it() {
     assert!(stderr.contains(" Service app  Built"), "{stderr}");
     let image = format!("{}-app", s.name);
     assert_eq!(run_in(&image, "cat /version").trim(), "1");
+    // The rebuild leaves this one untagged: remove it too at the end.
+    let first_id = docker(&["image", "inspect", &image, "--format", "{{.Id}}"]);
+    cleanup.0.push(first_id.trim().to_string());
 
     s.write("version", "2");
     let out = s.hoist(&["up", "-d"]);
@@ -660,4 +663,24 @@ fn pull_prints_the_lines_docker_compose_prints() {
     let ours = s.hoist(&["--progress", "plain", "pull"]);
     assert!(ours.status.success(), "{}", text(&ours).1);
     assert_eq!(steady(&ours), steady(&theirs));
+}
+
+#[test]
+fn up_builds_when_the_pull_of_a_buildable_image_fails() {
+    let reg = Registry::start("pullbuild", false);
+    let image = reg.image("hoist-t/not-pushed:1");
+    let _cleanup = Images(vec![image.clone()]);
+    let s = Stack::new(
+        "pullbuild",
+        &format!(
+            "services:\n  app:\n    image: {image}\n    build:\n      context: .\n      dockerfile_inline: \"FROM $IMAGE\\n\"\n    command: [\"sleep\", \"300\"]\n"
+        ),
+    );
+    let out = s.hoist(&["up", "-d"]);
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(" app Warning "), "{stderr}");
+    assert!(stderr.contains(" Service app  Built"), "{stderr}");
+    assert!(has_image(&image));
+    assert_eq!(s.containers(), [format!("{}-app-1", s.name)]);
 }
