@@ -684,3 +684,23 @@ fn up_builds_when_the_pull_of_a_buildable_image_fails() {
     assert!(has_image(&image));
     assert_eq!(s.containers(), [format!("{}-app-1", s.name)]);
 }
+
+#[test]
+fn up_quiet_pull_reports_the_pull_without_its_layers() {
+    let reg = Registry::start("quietpull", false);
+    let image = reg.image("hoist-t/quiet:1");
+    let _cleanup = Images(vec![image.clone()]);
+    let s = unique_image_stack("quietpull", &image);
+    s.ok(&["push"]);
+    docker(&["rmi", &image]);
+    s.write(
+        "compose.yaml",
+        &format!("services:\n  a:\n    image: {image}\n    command: [\"sleep\", \"300\"]\n"),
+    );
+    let out = s.hoist(&["up", "-d", "--quiet-pull"]);
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(" a Pulled \n"), "{stderr}");
+    assert!(!stderr.contains("Pull complete"), "{stderr}");
+    assert!(!stderr.contains("Pulling fs layer"), "{stderr}");
+}
