@@ -260,7 +260,6 @@ pub async fn ensure_images(
             }
         }
     }
-    let ctx = PullContext::load(parallel)?;
     let jobs: Vec<PullRequest> = plan
         .pull
         .iter()
@@ -275,48 +274,49 @@ pub async fn ensure_images(
             })
         })
         .collect();
-    if !jobs.is_empty() {
-        run_pulls(session, &ctx, jobs, false).await?;
-    }
-    let mut to_build = plan.build_always.clone();
-    if !plan.build_if_missing.is_empty() {
-        let now_local = images::local_images(
-            &session.docker,
-            plan.build_if_missing
-                .iter()
-                .filter_map(|n| project.services.get(n).map(|s| session.image_of(s))),
-        )
-        .await?;
-        to_build.extend(
-            plan.build_if_missing
-                .iter()
-                .filter(|n| {
-                    project
-                        .services
-                        .get(*n)
-                        .is_some_and(|s| !now_local.contains_key(&session.image_of(s)))
-                })
-                .cloned(),
-        );
-    }
-    if !to_build.is_empty() {
-        let opts = super::build::BuildOptions::default();
-        super::build::build_services(session, &ctx, &to_build, &opts).await?;
-    }
-    // What is still missing cannot be had: say which policy or flag kept hoist from it.
-    let after = images::local_images(
-        &session.docker,
+    let all_images = || {
         targets
             .iter()
-            .filter_map(|n| project.services.get(n).map(|s| session.image_of(s))),
-    )
-    .await?;
+            .filter_map(|n| project.services.get(n).map(|s| session.image_of(s)))
+            .collect::<Vec<_>>()
+    };
+    // The common case (every image present, nothing to build) reads no configuration and
+    // inspects nothing more.
+    let mut ctx: Option<PullContext> = None;
+    let mut have = local;
+    if !jobs.is_empty() {
+        let c = ctx.insert(PullContext::load(parallel)?);
+        run_pulls(session, c, jobs, false).await?;
+        have = images::local_images(&session.docker, all_images()).await?;
+    }
+    let mut to_build = plan.build_always.clone();
+    to_build.extend(
+        plan.build_if_missing
+            .iter()
+            .filter(|n| {
+                project
+                    .services
+                    .get(*n)
+                    .is_some_and(|s| !have.contains_key(&session.image_of(s)))
+            })
+            .cloned(),
+    );
+    if !to_build.is_empty() {
+        let c = match ctx {
+            Some(c) => c,
+            None => PullContext::load(parallel)?,
+        };
+        let opts = super::build::BuildOptions::default();
+        super::build::build_services(session, &c, &to_build, &opts).await?;
+        have = images::local_images(&session.docker, all_images()).await?;
+    }
+    // What is still missing cannot be had: say which policy or flag kept hoist from it.
     for name in &targets {
         let Some(s) = project.services.get(name) else {
             continue;
         };
         let image = session.image_of(s);
-        if after.contains_key(&image) {
+        if have.contains_key(&image) {
             continue;
         }
         let hint = if args.no_build && s.build.is_some() {
