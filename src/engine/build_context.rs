@@ -54,15 +54,13 @@ pub fn entries(spec: &ContextSpec, rules: &Rules) -> Result<Vec<String>, Context
     let mut out = Vec::new();
     walk(&spec.dir, "", rules, &mut out)?;
     if spec.dockerfile_content.is_some() {
-        // The inline (or outside) Dockerfile is written under this name instead.
-        out.retain(|p| p != &spec.dockerfile);
+        // `write_archive` writes the Dockerfile under this name, and a .dockerignore of
+        // its own.
+        out.retain(|p| p != &spec.dockerfile && p != ".dockerignore");
+        return Ok(out);
     }
     // The Dockerfile and .dockerignore travel even when excluded (the builder needs them).
-    let mut always = vec![".dockerignore"];
-    if spec.dockerfile_content.is_none() {
-        always.push(spec.dockerfile.as_str());
-    }
-    for name in always {
+    for name in [".dockerignore", spec.dockerfile.as_str()] {
         if spec.dir.join(name).is_file() && !out.iter().any(|p| p == name) {
             out.push(name.to_string());
         }
@@ -155,13 +153,26 @@ pub fn write_archive(
         // Sockets, fifos and devices have no place in a build context: skipped.
     }
     if let Some(content) = &spec.dockerfile_content {
-        let mut header = tar::Header::new_gnu();
-        header.set_mode(0o644);
-        header.set_size(content.len() as u64);
-        header.set_mtime(0);
-        builder
-            .append_data(&mut header, &spec.dockerfile, content.as_slice())
-            .map_err(|e| fail(&spec.dockerfile, e))?;
+        // As the docker CLI does for a Dockerfile it adds: the .dockerignore sent along
+        // names it (and itself), so the builder drops both before `COPY . /app` sees them.
+        let mut ignore = match fs::read_to_string(spec.dir.join(".dockerignore")) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(fail(".dockerignore", e)),
+        };
+        ignore.push_str(&format!("\n{}\n.dockerignore\n", spec.dockerfile));
+        for (name, data) in [
+            (spec.dockerfile.as_str(), content.as_slice()),
+            (".dockerignore", ignore.as_bytes()),
+        ] {
+            let mut header = tar::Header::new_gnu();
+            header.set_mode(0o644);
+            header.set_size(data.len() as u64);
+            header.set_mtime(0);
+            builder
+                .append_data(&mut header, name, data)
+                .map_err(|e| fail(name, e))?;
+        }
     }
     builder.finish().map_err(|e| fail("(end of archive)", e))
 }

@@ -486,6 +486,8 @@ fn dockerignore_excludes_with_docker_semantics_inside_the_built_image() {
     assert!(!files.contains(&"./README.md"), "{listing}");
     assert!(!files.contains(&"./secrets/key.pem"), "{listing}");
     assert!(!files.contains(&"./data/raw/big.csv"), "{listing}");
+    // The inline Dockerfile travels in the context but is not part of it.
+    assert!(!files.iter().any(|f| f.contains("Dockerfile")), "{listing}");
 }
 
 #[test]
