@@ -253,6 +253,14 @@ fn credentials_from_docker_config_push_and_pull_an_authenticated_registry() {
     let env_good = [("DOCKER_CONFIG", good.to_str().unwrap_or_default())];
     let env_bad = [("DOCKER_CONFIG", bad.to_str().unwrap_or_default())];
 
+    let out = s.hoist_env(&["push"], &env_bad);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("error: service \"a\": pushing image {image}")),
+        "{stderr}"
+    );
+
     let out = s.hoist_env(&["push"], &env_good);
     assert!(out.status.success(), "{}", text(&out).1);
     docker(&["rmi", &image]);
@@ -713,4 +721,34 @@ fn up_quiet_pull_reports_the_pull_without_its_layers() {
     assert!(stderr.contains(" a Pulled \n"), "{stderr}");
     assert!(!stderr.contains("Pull complete"), "{stderr}");
     assert!(!stderr.contains("Pulling fs layer"), "{stderr}");
+}
+
+#[test]
+fn pull_flags_ignore_failures_and_buildable_services() {
+    // Nothing listens on port 9: the pull fails at once.
+    let s = Stack::new(
+        "pullflags",
+        "services:\n  down:\n    image: 127.0.0.1:9/hoist-t/down:1\n  app:\n    image: 127.0.0.1:9/hoist-t/app:1\n    build:\n      context: .\n      dockerfile_inline: \"FROM $IMAGE\\n\"\n",
+    );
+    let out = s.hoist(&["--progress", "plain", "pull", "--ignore-buildable"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(" app Skipped - Image can be built \n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: service \"down\": pulling image 127.0.0.1:9/hoist-t/down:1"),
+        "{stderr}"
+    );
+
+    let out = s.hoist(&["--progress", "plain", "pull", "--ignore-pull-failures"]);
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(" down Error "), "{stderr}");
+    assert!(stderr.contains(" app Warning "), "{stderr}");
+    assert!(
+        stderr.contains("must be built from source by running:\n    hoist build app"),
+        "{stderr}"
+    );
 }
