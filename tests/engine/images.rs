@@ -752,3 +752,51 @@ fn pull_flags_ignore_failures_and_buildable_services() {
         "{stderr}"
     );
 }
+
+#[test]
+fn credentials_from_a_credential_helper_pull_an_authenticated_registry() {
+    use std::os::unix::fs::PermissionsExt;
+    let reg = Registry::start("helper", true);
+    let image = reg.image("hoist-t/helper:1");
+    let _cleanup = Images(vec![image.clone()]);
+    let auths = docker_config("helperpush", &reg.host(), PASSWORD);
+    let s = unique_image_stack("helper", &image);
+    let out = s.hoist_env(
+        &["push"],
+        &[("DOCKER_CONFIG", auths.to_str().unwrap_or_default())],
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    docker(&["rmi", &image]);
+
+    // A helper speaking the docker-credential protocol: the registry on stdin, JSON out;
+    // it knows only this registry.
+    let dir = std::env::temp_dir().join(format!("hoist-helper-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("helper dir");
+    let helper = dir.join("docker-credential-hoisttest");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nread server\nif [ \"$1\" = get ] && [ \"$server\" = \"{}\" ]; then\n  printf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$server\"\nelse\n  echo 'credentials not found in native keychain'; exit 1\nfi\n",
+            reg.host()
+        ),
+    )
+    .expect("write helper");
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(dir.join("config.json"), r#"{"credsStore":"hoisttest"}"#).expect("config");
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = s.hoist_env(
+        &["pull"],
+        &[
+            ("DOCKER_CONFIG", dir.to_str().unwrap_or_default()),
+            ("PATH", &path),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert!(has_image(&image));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&auths);
+}
