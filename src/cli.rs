@@ -69,6 +69,17 @@ pub struct GlobalArgs {
     )]
     pub progress: Option<Progress>,
 
+    /// How many pulls, pushes or builds run at once (`COMPOSE_PARALLEL_LIMIT`; -1 for no
+    /// limit, the default).
+    #[arg(
+        long,
+        global = true,
+        env = "COMPOSE_PARALLEL_LIMIT",
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub parallel: Option<i64>,
+
     /// When to use colours and control characters: never, always or auto.
     #[arg(
         long,
@@ -118,6 +129,14 @@ pub enum Command {
     Rm(RmArgs),
     /// Send a signal to running containers.
     Kill(KillArgs),
+    /// Pull the services' images.
+    Pull(PullArgs),
+    /// Build the services' images.
+    Build(BuildArgs),
+    /// Push the services' images to their registries.
+    Push(PushArgs),
+    /// List the images used by the project's containers.
+    Images(ImagesArgs),
     /// Parse, resolve and render the compose files in canonical form.
     Config(ConfigArgs),
     /// Show hoist's version.
@@ -305,6 +324,18 @@ pub struct UpArgs {
     /// Don't attach to these services' output (repeatable).
     #[arg(long, value_name = "SERVICE")]
     pub no_attach: Vec<String>,
+    /// Pull images before starting: `always`, `missing` or `never` (overrides `pull_policy`).
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never"])]
+    pub pull: Option<String>,
+    /// Pull without per-layer progress.
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Build images before starting containers.
+    #[arg(long, conflicts_with = "no_build")]
+    pub build: bool,
+    /// Don't build images, even when they are missing.
+    #[arg(long)]
+    pub no_build: bool,
     /// How health is established for `service_healthy` gates and `--wait`: `engine` (the
     /// engine's health status, as Docker Compose) or `probe` (hoist also runs each
     /// healthcheck test itself, early and often).
@@ -327,6 +358,86 @@ pub enum Readiness {
     /// hoist runs the healthcheck test itself from the moment the container starts; the
     /// engine's own verdict still counts if it comes first.
     Probe,
+}
+
+/// `hoist pull`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct PullArgs {
+    /// Services whose images to pull; all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Don't pull images of services that can be built.
+    #[arg(long)]
+    pub ignore_buildable: bool,
+    /// Pull what can be pulled; failures become warnings.
+    #[arg(long)]
+    pub ignore_pull_failures: bool,
+    /// Also pull the images of the services the named ones depend on.
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Pull policy: `missing` (only absent images) or `always`.
+    #[arg(long, value_name = "POLICY", value_parser = ["missing", "always"])]
+    pub policy: Option<String>,
+    /// Show no progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `hoist build`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct BuildArgs {
+    /// Services to build; all that have `build:` when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// A build argument `KEY=VALUE` (or `KEY`, taken from the environment); repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub build_arg: Vec<String>,
+    /// Don't use the build cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Always pull newer versions of the base images.
+    #[arg(long)]
+    pub pull: bool,
+    /// Push the images after building them.
+    #[arg(long)]
+    pub push: bool,
+    /// Print no build output.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Also build the services the named ones depend on.
+    #[arg(long)]
+    pub with_dependencies: bool,
+}
+
+/// `hoist push`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct PushArgs {
+    /// Services whose images to push; all with an `image:` when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Push what can be pushed; failures become warnings.
+    #[arg(long)]
+    pub ignore_push_failures: bool,
+    /// Also push the images of the services the named ones depend on.
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Show no progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `hoist images`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ImagesArgs {
+    /// Services; all when none are named.
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Only print image IDs.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Output format: table or json.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
 }
 
 /// `hoist down`.

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::cli::UpArgs;
 use crate::cli::{Cli, Command, Progress};
 use crate::commands::{
-    attach, cp, create, down, events, exec, lifecycle, logs, ls, pause, port, ps, run, scale, top,
-    up, wait,
+    attach, build, cp, create, down, events, exec, images, lifecycle, logs, ls, pause, port, ps,
+    pull, push, run, scale, top, up, wait,
 };
 use crate::compose::environment::Environment;
 use crate::compose::load::{self, Loaded};
@@ -71,9 +71,19 @@ fn load_project(
 }
 
 async fn session_for(cli: &Cli, lp: &LoadedProject, title: &str) -> Result<Arc<Session>, Error> {
+    session_with(cli, lp, title, None).await
+}
+
+/// A session whose progress mode is `mode` when given (`-q` means quiet), else the flags'.
+async fn session_with(
+    cli: &Cli,
+    lp: &LoadedProject,
+    title: &str,
+    mode: Option<Progress>,
+) -> Result<Arc<Session>, Error> {
     let docker = client::connect().await?;
     let api_version = client::api_version(&docker);
-    let progress_mode = cli.global.progress.unwrap_or(Progress::Auto);
+    let progress_mode = mode.unwrap_or(cli.global.progress.unwrap_or(Progress::Auto));
     let ansi = cli.global.ansi.unwrap_or(crate::cli::Ansi::Auto);
     Ok(Arc::new(Session {
         api_version,
@@ -156,6 +166,38 @@ async fn dispatch(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32)
             session.ui.finish();
             result?;
             Ok((String::new(), 0))
+        }
+        Command::Pull(args) => {
+            let lp = load_project(cli, &args.services, warnings)?;
+            let quiet = args.quiet.then_some(Progress::Quiet);
+            let session = session_with(cli, &lp, "Pulling", quiet).await?;
+            let result = pull::run(&session, args, cli.global.parallel).await;
+            session.ui.finish();
+            result?;
+            Ok((String::new(), 0))
+        }
+        Command::Build(args) => {
+            let lp = load_project(cli, &args.services, warnings)?;
+            let quiet = args.quiet.then_some(Progress::Quiet);
+            let session = session_with(cli, &lp, "Building", quiet).await?;
+            let result = build::run(&session, args, cli.global.parallel).await;
+            session.ui.finish();
+            result?;
+            Ok((String::new(), 0))
+        }
+        Command::Push(args) => {
+            let lp = load_project(cli, &args.services, warnings)?;
+            let quiet = args.quiet.then_some(Progress::Quiet);
+            let session = session_with(cli, &lp, "Pushing", quiet).await?;
+            let result = push::run(&session, args, cli.global.parallel).await;
+            session.ui.finish();
+            result?;
+            Ok((String::new(), 0))
+        }
+        Command::Images(args) => {
+            let lp = load_project(cli, &args.services, warnings)?;
+            let docker = client::connect().await?;
+            Ok((images::run(&docker, &lp.project, args).await?, 0))
         }
         Command::Exec(args) => {
             let (name, environment) = name_and_environment(cli, warnings)?;
@@ -266,7 +308,10 @@ async fn run_up(
     let lp = load_project(cli, &args.services, warnings)?;
     let session = session_for(cli, &lp, "Running").await?;
     let disabled: BTreeSet<String> = lp.loaded.disabled.keys().cloned().collect();
-    let result = up::converge_and_start(session.clone(), args, &disabled, warnings).await;
+    let result = match pull::ensure_images(&session, args, cli.global.parallel).await {
+        Ok(()) => up::converge_and_start(session.clone(), args, &disabled, warnings).await,
+        Err(e) => Err(e),
+    };
     let started = match result {
         Ok(s) => s,
         Err(e) => {

@@ -1,6 +1,7 @@
 //! One module per subcommand: each takes resolved settings and does the work.
 
 pub mod attach;
+pub mod build;
 pub mod completion;
 pub mod config;
 pub mod cp;
@@ -9,12 +10,15 @@ pub mod down;
 pub mod engine;
 pub mod events;
 pub mod exec;
+pub mod images;
 pub mod lifecycle;
 pub mod logs;
 pub mod ls;
 pub mod pause;
 pub mod port;
 pub mod ps;
+pub mod pull;
+pub mod push;
 pub mod run;
 pub mod scale;
 pub mod top;

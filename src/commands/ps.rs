@@ -99,7 +99,7 @@ fn ports(c: &ProjectContainer) -> String {
 }
 
 /// `3 minutes ago`, as the docker CLI says it.
-fn created_ago(created: i64) -> String {
+pub(crate) fn created_ago(created: i64) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

@@ -1865,7 +1865,7 @@ fn fraction(v: u64, prec: u32) -> String {
 }
 
 /// `str2duration.ParseDuration`: Go's `time.ParseDuration` plus `d` (24h) and `w` (7d).
-fn parse_duration(orig: &str) -> std::result::Result<i64, String> {
+pub(crate) fn parse_duration(orig: &str) -> std::result::Result<i64, String> {
     let invalid = || format!("time: invalid duration \"{orig}\"");
     let mut s = orig;
     let mut neg = false;

@@ -13,11 +13,44 @@ pub enum EngineError {
     /// An API call failed.
     #[error("{action}: {message}")]
     Api { action: String, message: String },
-    /// A service's image is not on the engine and cannot be had.
-    #[error(
-        "service {service:?}: image {image} not found on the engine (hoist does not pull yet; load it with `docker pull` or `docker load`)"
-    )]
-    ImageMissing { service: String, image: String },
+    /// A service's image is not on the engine and its policy forbids getting it.
+    #[error("service {service:?}: image {image} not found on the engine{hint}")]
+    ImageMissing {
+        service: String,
+        image: String,
+        /// Why hoist did not pull or build it, as ` (pull_policy: never)`; may be empty.
+        hint: String,
+    },
+    /// The registry refused or failed a pull.
+    #[error("service {service:?}: pulling image {image}: {message}")]
+    PullFailed {
+        service: String,
+        image: String,
+        message: String,
+    },
+    /// The registry refused or failed a push.
+    #[error("service {service:?}: pushing image {image}: {message}")]
+    PushFailed {
+        service: String,
+        image: String,
+        message: String,
+    },
+    /// A build failed (the builder's message, e.g. the failing Dockerfile step).
+    #[error("service {service:?}: building image {image}: {message}")]
+    BuildFailed {
+        service: String,
+        image: String,
+        message: String,
+    },
+    /// The build asks for something the classic builder cannot do.
+    #[error("service {service:?}: {message}")]
+    BuildUnsupported { service: String, message: String },
+    /// Credentials could not be read from the docker CLI configuration or its helper.
+    #[error("credentials{}: {message}", if registry.is_empty() { String::new() } else { format!(" for {registry}") })]
+    Credentials { registry: String, message: String },
+    /// Several services failed (pull with several errors): one line each.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<EngineError>),
     /// Another process holds a published port.
     #[error("service {service:?}: cannot publish port: {message}")]
     PortAllocated { service: String, message: String },

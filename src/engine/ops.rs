@@ -259,6 +259,7 @@ fn classify(service: &str, action: String, e: bollard::errors::Error) -> EngineE
         return EngineError::ImageMissing {
             service: service.to_string(),
             image: message.trim_start_matches("No such image: ").to_string(),
+            hint: String::new(),
         };
     }
     EngineError::Api { action, message }

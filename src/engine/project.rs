@@ -61,6 +61,7 @@ impl Session {
             Err(e) if EngineError::is_not_found(&e) => Err(EngineError::ImageMissing {
                 service: service.name.clone(),
                 image,
+                hint: String::new(),
             }),
             Err(e) => Err(EngineError::api(format!("inspecting image {image}"), e)),
         }

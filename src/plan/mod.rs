@@ -3,4 +3,5 @@
 
 pub mod converge;
 pub mod graph;
+pub mod images;
 pub mod oneoff;

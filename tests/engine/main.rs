@@ -6,6 +6,7 @@ mod convergence;
 mod day_two;
 mod dependencies;
 mod errors;
+mod images;
 mod interactive;
 mod interop;
 mod lifecycle;
