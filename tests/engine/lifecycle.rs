@@ -304,14 +304,15 @@ fn kill_remove_orphans_removes_containers_of_services_gone_from_the_file() {
 #[test]
 fn down_stops_the_replicas_of_a_service_together() {
     // `sleep` as PID 1 ignores SIGTERM, so each stop lasts the whole grace period: stopped
-    // one after another, a replica would die before the next one is even signalled.
+    // one after another, a replica would die before the next one is even signalled. The
+    // period is long enough that a loaded engine still signals all three within it.
     let s = Stack::new(
         "downreplicas",
         "services:
   w:
     image: $IMAGE
     command: [\"sleep\", \"300\"]
-    stop_grace_period: 2s
+    stop_grace_period: 6s
     scale: 3
 ",
     );
