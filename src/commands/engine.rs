@@ -29,7 +29,7 @@ pub fn run(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32), Error
         // Attached `up` handles Ctrl-C itself: it stops the stack before returning. So do
         // `run` (stops its container) and `attach` (passes the signal on).
         match &cli.command {
-            Command::Up(args) if !args.detach && !args.wait => {
+            Command::Up(args) if !args.detach && !args.wait && !args.no_start => {
                 return dispatch(cli, warnings).await;
             }
             Command::Run(_) | Command::Attach(_) => return dispatch(cli, warnings).await,
@@ -305,6 +305,9 @@ async fn run_up(
     args: &UpArgs,
     warnings: &mut Vec<String>,
 ) -> Result<(String, i32), Error> {
+    // Attached mode stops the stack on Ctrl-C, even one pressed while it is starting.
+    let interrupts = (!args.detach && !args.wait && !args.no_start)
+        .then(crate::commands::interrupt::Interrupts::listen);
     let lp = load_project(cli, &args.services, warnings)?;
     let session = session_for(cli, &lp, "Running").await?;
     let disabled: BTreeSet<String> = lp.loaded.disabled.keys().cloned().collect();
@@ -330,7 +333,8 @@ async fn run_up(
         return Ok((String::new(), 0));
     }
     let ansi = cli.global.ansi.unwrap_or(crate::cli::Ansi::Auto);
-    let code = up::attach(&session, &started, args, ansi).await?;
+    let interrupts = interrupts.unwrap_or_default();
+    let code = up::attach(&session, &started, args, ansi, &interrupts).await?;
     Ok((String::new(), code))
 }
 

@@ -923,6 +923,7 @@ pub async fn attach(
     started: &Started,
     args: &UpArgs,
     ansi: crate::cli::Ansi,
+    interrupts: &crate::commands::interrupt::Interrupts,
 ) -> Result<i32, EngineError> {
     use std::io::IsTerminal;
     let attached: BTreeSet<String> = started
@@ -1010,7 +1011,7 @@ pub async fn attach(
                     break;
                 }
             }
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupts.beyond(0) => {
                 interrupted = true;
                 break;
             }
@@ -1032,7 +1033,8 @@ pub async fn attach(
             results = futures_util::future::join_all(stops) => {
                 for r in results { r?; }
             }
-            _ = tokio::signal::ctrl_c() => {}
+            // A second Ctrl-C gives up on the graceful stop.
+            _ = interrupts.beyond(1) => {}
         }
         session.ui.finish();
     }

@@ -108,3 +108,55 @@ fn ctrl_c_stops_the_stack_with_130_and_up_again_converges() {
     s.ok(&["down"]);
     assert!(s.containers().is_empty() && s.networks().is_empty());
 }
+
+#[test]
+fn ctrl_c_while_the_stack_is_still_starting_stops_it_with_130() {
+    // web waits for db's first healthcheck: Ctrl-C comes while up is still starting.
+    let compose = "services:
+  db:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    init: true
+    healthcheck:
+      test: [\"CMD\", \"true\"]
+      interval: 2s
+  web:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    init: true
+    depends_on:
+      db:
+        condition: service_healthy
+";
+    let s = Stack::new("ctrlcearly", compose);
+    let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["-p", &s.name, "up"])
+        .current_dir(s.path())
+        .env("COMPOSE_PROGRESS", "plain")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hoist up");
+    let db = format!("{}-db-1", s.name);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while inspect(&db)["State"]["Running"] != true {
+        assert!(Instant::now() < deadline, "db never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait for hoist");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in [db, format!("{}-web-1", s.name)] {
+        assert_ne!(inspect(&name)["State"]["Running"], true, "{name} stopped");
+    }
+    s.ok(&["down"]);
+}

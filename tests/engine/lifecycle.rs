@@ -236,18 +236,16 @@ fn missing_bind_source_directory_is_created() {
     let s = Stack::new("bind", compose);
     s.ok(&["up", "-d", "--wait"]);
     let file = s.path().join("out/file");
-    for _ in 0..50 {
-        if file.exists() {
+    // The shell creates the file before it writes to it: wait for the content.
+    let mut content = String::new();
+    for _ in 0..100 {
+        content = std::fs::read_to_string(&file).unwrap_or_default();
+        if content.trim() == "hi" {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    assert_eq!(
-        std::fs::read_to_string(&file)
-            .expect("written through the bind")
-            .trim(),
-        "hi"
-    );
+    assert_eq!(content.trim(), "hi", "written through the bind");
 }
 
 #[test]
