@@ -365,10 +365,19 @@ async fn down(project: &str) -> Result<(), Failure> {
     let removed = join_all(networks.iter().filter_map(|n| n.name.clone()).map(|name| {
         let docker = docker.clone();
         async move {
-            docker
-                .remove_network(&name)
-                .await
-                .map_err(|e| api(&format!("removing network {name}"), e))
+            // Engine 20.10 may still count endpoints of containers it has just removed:
+            // retry for a while, as the tools do.
+            let mut tries = 0;
+            loop {
+                match docker.remove_network(&name).await {
+                    Ok(()) => return Ok(()),
+                    Err(e) if tries < 100 && e.to_string().contains("active endpoints") => {
+                        tries += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                    Err(e) => return Err(api(&format!("removing network {name}"), e)),
+                }
+            }
         }
     }))
     .await;
