@@ -49,6 +49,9 @@ FLOOR = os.environ.get("BENCH_FLOOR") or os.path.join(
     REPO, "target", "release", "examples", "engine_floor")
 OUT = os.environ.get("BENCH_OUT") or os.path.join(REPO, "docs", "benchmarks.md")
 TOOLS = ("hoist", "compose")
+# In every project name of this invocation: a network the engine could not remove in an
+# earlier invocation (see INCIDENTS) then never shares a name with a new one.
+TOKEN = f"{(os.getpid() ^ int(time.time())) & 0xffff:04x}"
 
 
 def log(message):
@@ -111,10 +114,11 @@ class Scenario:
         # "clean": each sequence starts from nothing; "running": from a project Compose
         # brought up once before the first sequence.
         self.state = state
-        # Each sequence of a "clean" scenario gets its own project, `<base>-<who><round>`:
-        # a network the engine fails to remove (see INCIDENTS) then spoils no later run.
+        # Each sequence of a "clean" scenario gets its own project,
+        # `<base>-<who><round>-<TOKEN>`: a network the engine fails to remove (see INCIDENTS)
+        # then spoils no later run. A "running" scenario has one, `<base>-s00-<TOKEN>`.
         self.base = f"bench-{name}"
-        self.project = self.base
+        self.project = f"{self.base}-s00-{TOKEN}"
         self.env = {}
         # A scenario whose floor would be another's (the same containers) borrows that one.
         self.floor_from = floor_from
@@ -362,7 +366,7 @@ def remove_everything(project, volumes=True):
 
 def remove_stale(sc):
     """Removes what an earlier, interrupted run of the scenario left."""
-    pattern = re.compile(re.escape(sc.base) + r"(-[hcf]\d\d)?")
+    pattern = re.compile(re.escape(sc.base) + r"(-[hcfs]\d\d-[0-9a-f]{4})?")
     projects = set()
     fmt = '{{.Label "%s"}}' % PROJECT_LABEL
     for kind in (["ps", "-a"], ["network", "ls"], ["volume", "ls"]):
@@ -563,10 +567,11 @@ def execute(cmd, cwd, env):
 class Results:
     def __init__(self, sc):
         self.sc = sc
-        # op -> who -> [seconds or None per timed round]
+        # op -> who -> {round: seconds}, timed rounds only
         self.times = {}
-        # op -> who -> peak RSS KiB
+        # op -> who -> peak RSS in KiB
         self.rss = {}
+        # who -> [seconds from the dependency's start to the dependent's, per timed round]
         self.gaps = {}
         self.notes = []
 
@@ -693,7 +698,7 @@ def run_op(sc, res, who, op, timed, round_no, rss=None):
 
 def run_sequence(sc, res, who, round_no, rss):
     if sc.state == "clean":
-        sc.project = f"{sc.base}-{who[0]}{round_no:02d}"
+        sc.project = f"{sc.base}-{who[0]}{round_no:02d}-{TOKEN}"
         remove_everything(sc.project)
         if who == "floor" and res.spec_ready:
             with open(res.spec_path, "w") as f:
@@ -760,8 +765,7 @@ def run_scenario(sc):
             if r + 1 < rounds:
                 log(f"  ({elapsed:.0f} s so far, about {elapsed / (r + 1) * (rounds - r - 1):.0f}"
                     " s more for this scenario)")
-        if sc.state == "running":
-            run_op(sc, res, "compose", "down", False, -1)
+        if sc.state == "running" and run_op(sc, res, "compose", "down", False, -1):
             after_down(sc, "compose")
     except BenchError as e:
         fail(sc, "runner", str(e))
