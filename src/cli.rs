@@ -941,9 +941,9 @@ pub struct RunArgs {
     /// Publish the service's `ports:` as `up` does (they are not published otherwise).
     #[arg(short = 'P', long)]
     pub service_ports: bool,
-    /// Pull the image before running: always, missing, never (accepted; hoist does not
-    /// pull yet).
-    #[arg(long, default_value = "policy", value_name = "POLICY")]
+    /// Pull the image before running: always, missing, never, or policy (the service's
+    /// `pull_policy`).
+    #[arg(long, default_value = "policy", value_name = "POLICY", value_parser = ["policy", "always", "missing", "never"])]
     pub pull: String,
     /// Don't print anything to standard output.
     #[arg(short = 'q', long)]
@@ -954,7 +954,7 @@ pub struct RunArgs {
     /// Pull without printing progress.
     #[arg(long)]
     pub quiet_pull: bool,
-    /// Build the image before starting the container (accepted; hoist does not build yet).
+    /// Build the image before starting the container.
     #[arg(long)]
     pub build: bool,
     /// Remove containers of services no longer in the compose files.

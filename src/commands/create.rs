@@ -3,9 +3,14 @@
 
 use crate::cli::{CreateArgs, UpArgs};
 
-/// The `up` flags `create` stands for. `--build`, `--no-build`, `--pull`, `--quiet-pull`
-/// and `--yes` change nothing yet: hoist neither builds nor pulls, and never asks.
+/// The `up` flags `create` stands for (`--yes` changes nothing: hoist never asks).
+/// `--pull build` means build, and `if_not_present` is `missing`, as in Compose.
 pub fn up_args(args: &CreateArgs) -> UpArgs {
+    let pull = match args.pull.as_deref() {
+        Some("build") => None,
+        Some("if_not_present") => Some("missing".to_string()),
+        other => other.map(str::to_string),
+    };
     UpArgs {
         services: args.services.clone(),
         detach: true,
@@ -14,6 +19,10 @@ pub fn up_args(args: &CreateArgs) -> UpArgs {
         no_recreate: args.no_recreate,
         remove_orphans: args.remove_orphans,
         scale: args.scale.clone(),
+        pull,
+        quiet_pull: args.quiet_pull,
+        build: args.build || args.pull.as_deref() == Some("build"),
+        no_build: args.no_build,
         ..UpArgs::default()
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use bollard::query_parameters::InspectContainerOptions;
 
 use crate::cli::{Ansi, Progress, RunArgs, UpArgs};
-use crate::commands::up;
+use crate::commands::{pull, up};
 use crate::compose::canonical;
 use crate::compose::model::{Mapping, ServiceConfig, decode_service};
 use crate::engine::containers;
@@ -139,7 +139,17 @@ async fn prepare(
     let cwd = std::env::current_dir()
         .map_err(|e| Error::Usage(format!("cannot read the current directory: {e}")))?;
     let request = request_of(args, environment, &cwd)?;
-    // A missing image fails before anything is created or started.
+    // Images are pulled or built as `up` would for the service and its dependencies (with
+    // run's --pull and --build); one still missing fails before anything is created.
+    let images = UpArgs {
+        services: vec![service.name.clone()],
+        no_deps: args.no_deps,
+        pull: (args.pull != "policy").then(|| args.pull.clone()),
+        quiet_pull: args.quiet_pull,
+        build: args.build,
+        ..UpArgs::default()
+    };
+    pull::ensure_images(session, &images, None).await?;
     let image_id = session.image_id(&service).await?;
 
     if !args.no_deps {

@@ -831,9 +831,12 @@ pub fn condition_verdict(condition: &str, s: &ContainerState) -> Option<Result<(
     }
 }
 
-/// `up --wait`: every target service running (and healthy when it has a healthcheck);
-/// a one-shot service that others wait on with `service_completed_successfully` may exit
-/// 0 (docker/compose#10596 is not copied).
+/// `up --wait`: every target service running (and healthy when it has a healthcheck).
+/// A one-shot job may exit 0 instead (docker/compose#10596 is not copied): a service that
+/// others wait on with `service_completed_successfully`, or one without a healthcheck that
+/// the engine would not restart after exit 0 (a bucket-creating job nothing waits on).
+/// Without the second rule the outcome for such a job depended on whether it was still
+/// running when `--wait` looked.
 pub async fn wait_ready(
     session: &Session,
     started: &Started,
@@ -849,8 +852,11 @@ pub async fn wait_ready(
     let mut waits = Vec::new();
     for (service, list) in &started.containers {
         let has_healthcheck = session.service(service).is_some_and(has_healthcheck);
+        let finishes = session
+            .service(service)
+            .is_some_and(|s| !has_healthcheck && spec::exit_zero_is_final(s));
         for (id, name) in list {
-            let may_exit = one_shot.contains(service);
+            let may_exit = one_shot.contains(service) || finishes;
             let watcher = started.watcher.clone();
             let (id, name) = (id.clone(), name.clone());
             let ui = session.ui.clone();

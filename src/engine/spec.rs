@@ -546,6 +546,23 @@ fn log_config(service: &ServiceConfig) -> HostConfigLogConfig {
     }
 }
 
+/// True when the engine will not restart the service's containers after they exit 0 (no
+/// restart policy, `no`, or `on-failure`): such a container that exited 0 has finished
+/// its job, it has not failed. An invalid policy counts as restarting (it is refused
+/// elsewhere).
+pub fn exit_zero_is_final(service: &ServiceConfig) -> bool {
+    restart_policy(service).is_ok_and(|p| {
+        matches!(
+            p.name,
+            Some(
+                RestartPolicyNameEnum::EMPTY
+                    | RestartPolicyNameEnum::NO
+                    | RestartPolicyNameEnum::ON_FAILURE
+            )
+        )
+    })
+}
+
 /// `restart`, overridden by `deploy.restart_policy` when there is one.
 fn restart_policy(service: &ServiceConfig) -> Result<RestartPolicy> {
     let mut name = String::new();
@@ -1978,6 +1995,17 @@ mod tests {
         let b = body(&one(json!({"healthcheck": {"disable": true}})));
         assert_eq!(b.healthcheck.unwrap().test, Some(strings(&["NONE"])));
         assert_eq!(body(&one(json!({}))).healthcheck, None);
+    }
+
+    #[test]
+    fn exit_zero_is_final_unless_the_engine_would_restart() {
+        let with = |restart: &str| {
+            let mut s = ServiceConfig::default();
+            s.restart = restart.to_string();
+            exit_zero_is_final(&s)
+        };
+        assert!(with("") && with("no") && with("on-failure:3"));
+        assert!(!with("always") && !with("unless-stopped"));
     }
 
     #[test]

@@ -158,6 +158,39 @@ fn what_others_wait_on_is_created_before_the_independent_services() {
 }
 
 #[test]
+fn wait_accepts_a_job_nothing_waits_on_that_exits_zero() {
+    // app starts a healthcheck interval after the job, so the job has surely exited 0
+    // when --wait looks at it; nothing waits for its completion.
+    let compose = "services:
+  job:
+    image: $IMAGE
+    command: [\"true\"]
+  slow:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    healthcheck:
+      test: [\"CMD\", \"true\"]
+      interval: 1s
+  app:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    depends_on:
+      job:
+        condition: service_started
+      slow:
+        condition: service_healthy
+";
+    let s = Stack::new("lonejob", compose);
+    s.ok(&["up", "-d", "--wait"]);
+    assert_eq!(
+        inspect(&format!("{}-job-1", s.name))["State"]["ExitCode"],
+        0
+    );
+}
+
+#[test]
 fn unhealthy_dependency_fails_up_with_the_reason() {
     let compose = "services:
   db:

@@ -800,3 +800,27 @@ fn credentials_from_a_credential_helper_pull_an_authenticated_registry() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&auths);
 }
+
+#[test]
+fn run_builds_a_missing_image_and_run_build_rebuilds_it() {
+    let (mut cleanup, s) = built_stack(
+        "runbuild",
+        "      context: .\n      dockerfile_inline: |\n        FROM $IMAGE\n        COPY version /version\n",
+    );
+    s.write("version", "1");
+    let out = s.hoist(&["run", "--rm", "app", "cat", "/version"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.trim(), "1");
+    let image = format!("{}-app", s.name);
+    let first_id = docker(&["image", "inspect", &image, "--format", "{{.Id}}"]);
+    cleanup.0.push(first_id.trim().to_string());
+
+    s.write("version", "2");
+    let out = s.hoist(&["run", "--rm", "app", "cat", "/version"]);
+    assert_eq!(text(&out).0.trim(), "1", "present image: no build");
+    let out = s.hoist(&["run", "--rm", "--build", "app", "cat", "/version"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.trim(), "2");
+}
