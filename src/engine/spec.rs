@@ -2000,9 +2000,10 @@ mod tests {
     #[test]
     fn exit_zero_is_final_unless_the_engine_would_restart() {
         let with = |restart: &str| {
-            let mut s = ServiceConfig::default();
-            s.restart = restart.to_string();
-            exit_zero_is_final(&s)
+            exit_zero_is_final(&ServiceConfig {
+                restart: restart.to_string(),
+                ..ServiceConfig::default()
+            })
         };
         assert!(with("") && with("no") && with("on-failure:3"));
         assert!(!with("always") && !with("unless-stopped"));
