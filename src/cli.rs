@@ -115,6 +115,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Show hoist's version.
     Version(VersionArgs),
+    /// Write a bundled stack (airflow, mongo, minio) into a directory, ready for `up`.
+    Init(InitArgs),
 }
 
 /// Output format of `config`.
@@ -207,6 +209,23 @@ pub struct VersionArgs {
     /// Output format: pretty or json. (No `-f`: that is the global `--file`.)
     #[arg(long, default_value = "pretty", value_parser = ["pretty", "json"])]
     pub format: String,
+}
+
+/// `hoist init`.
+#[derive(Debug, Args, Default)]
+pub struct InitArgs {
+    /// The stack to write (`hoist init --list` shows them).
+    #[arg(value_name = "STACK")]
+    pub stack: Option<String>,
+    /// Where to write it (default: ./STACK). Created if missing.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// List the bundled stacks.
+    #[arg(long, conflicts_with_all = ["stack", "dir", "force"])]
+    pub list: bool,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `hoist up`.

@@ -52,6 +52,11 @@ pub fn main_with_exit_code() -> i32 {
 pub fn run(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32), Error> {
     match &cli.command {
         Command::Version(args) => Ok((commands::version::run(args), 0)),
+        Command::Init(args) => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::Usage(format!("cannot read the current directory: {e}")))?;
+            Ok((commands::init::run(args, &cwd)?, 0))
+        }
         Command::Config(args) => {
             let cwd = std::env::current_dir()
                 .map_err(|e| Error::Usage(format!("cannot read the current directory: {e}")))?;

@@ -175,7 +175,7 @@ async fn dispatch(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32)
             result?;
             Ok((String::new(), 0))
         }
-        Command::Config(_) | Command::Version(_) => {
+        Command::Config(_) | Command::Version(_) | Command::Init(_) => {
             Err(Error::Usage("not an engine command".into()))
         }
     }

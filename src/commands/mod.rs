@@ -3,6 +3,7 @@
 pub mod config;
 pub mod down;
 pub mod engine;
+pub mod init;
 pub mod lifecycle;
 pub mod logs;
 pub mod ps;
