@@ -173,6 +173,8 @@ pub enum Command {
     /// The project's service names, one per line (called by the completion scripts).
     #[command(name = "__complete-services", hide = true)]
     CompleteServices(CompleteServicesArgs),
+    /// Write a bundled stack (airflow, mongo, minio) into a directory, ready for `up`.
+    Init(InitArgs),
 }
 
 /// Output format of `config`.
@@ -265,6 +267,23 @@ pub struct VersionArgs {
     /// Output format: pretty or json. (No `-f`: that is the global `--file`.)
     #[arg(long, default_value = "pretty", value_parser = ["pretty", "json"])]
     pub format: String,
+}
+
+/// `hoist init`.
+#[derive(Debug, Args, Default)]
+pub struct InitArgs {
+    /// The stack to write (`hoist init --list` shows them).
+    #[arg(value_name = "STACK")]
+    pub stack: Option<String>,
+    /// Where to write it (default: ./STACK). Created if missing.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// List the bundled stacks.
+    #[arg(long, conflicts_with_all = ["stack", "dir", "force"])]
+    pub list: bool,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `hoist up`.

@@ -14,6 +14,9 @@ pub enum Error {
     /// The Docker Engine refused or failed.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// `hoist init` could not write the stack.
+    #[error(transparent)]
+    Init(#[from] crate::commands::init::InitError),
     /// Writing output failed.
     #[error("writing {what}: {source}")]
     Output {
@@ -33,7 +36,11 @@ impl Error {
         match self {
             Error::Engine(EngineError::Interrupted) => 130,
             Error::Engine(EngineError::Unreachable { .. }) => 125,
-            Error::Load(_) | Error::Engine(_) | Error::Output { .. } | Error::Usage(_) => 1,
+            Error::Load(_)
+            | Error::Engine(_)
+            | Error::Init(_)
+            | Error::Output { .. }
+            | Error::Usage(_) => 1,
         }
     }
 }

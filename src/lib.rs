@@ -54,6 +54,11 @@ pub fn run(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32), Error
         Command::Version(args) => Ok((commands::version::run(args), 0)),
         Command::Completion(args) => Ok((commands::completion::script(args.shell), 0)),
         Command::CompleteServices(args) => Ok((commands::completion::services(args), 0)),
+        Command::Init(args) => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Error::Usage(format!("cannot read the current directory: {e}")))?;
+            Ok((commands::init::run(args, &cwd)?, 0))
+        }
         Command::Config(args) => {
             let cwd = std::env::current_dir()
                 .map_err(|e| Error::Usage(format!("cannot read the current directory: {e}")))?;

@@ -294,6 +294,7 @@ async fn dispatch(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32)
         }
         Command::Config(_)
         | Command::Version(_)
+        | Command::Init(_)
         | Command::Completion(_)
         | Command::CompleteServices(_) => Err(Error::Usage("not an engine command".into())),
     }

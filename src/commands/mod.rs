@@ -11,6 +11,7 @@ pub mod engine;
 pub mod events;
 pub mod exec;
 pub mod images;
+pub mod init;
 pub mod interrupt;
 pub mod lifecycle;
 pub mod logs;
