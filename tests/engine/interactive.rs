@@ -364,10 +364,12 @@ fn run_with_a_missing_image_says_so_and_creates_nothing() {
     let s = Stack::new("run-noimage", compose);
     let out = s.hoist(&["run", "--rm", "app", "true"]);
     assert_eq!(out.status.code(), Some(1));
+    // run pulls a missing image as up does; no registry answers here, so the pull fails
+    // and the error names the service and the image.
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("image hoist-test/does-not-exist:1 not found"),
-        "{}",
-        stderr(&out)
+        err.contains("service \"app\"") && err.contains("hoist-test/does-not-exist:1"),
+        "{err}"
     );
     assert_eq!(s.containers(), Vec::<String>::new());
     assert_eq!(s.networks(), Vec::<String>::new());
