@@ -2,7 +2,7 @@
 //! builder, one `/build` request per service (in parallel), the context streamed as a tar
 //! archive that honours `.dockerignore`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -265,13 +265,7 @@ pub async fn run(
 ) -> Result<(), EngineError> {
     let ctx = PullContext::load(parallel)?;
     let project = &session.project;
-    let selected: BTreeSet<String> = if args.services.is_empty() {
-        project.services.keys().cloned().collect()
-    } else if args.with_dependencies {
-        Graph::of(project).with_dependencies(&args.services)
-    } else {
-        args.services.iter().cloned().collect()
-    };
+    let selected = Graph::of(project).select(&args.services, args.with_dependencies);
     let services: Vec<String> = selected
         .into_iter()
         .filter(|n| project.services.get(n).is_some_and(|s| s.build.is_some()))

@@ -78,7 +78,7 @@ pub async fn run(
             tag.clone(),
             platform.clone(),
             short,
-            size_3(size),
+            crate::ui::progress::human_size_with_precision(size, 3),
             created,
         ]);
         json_rows.push(json!({
@@ -132,40 +132,28 @@ fn human_duration(secs: u64) -> String {
     }
 }
 
-/// go-units' `HumanSizeWithPrecision(size, 3)`, the size `images` prints (`1.98MB`).
-fn size_3(bytes: u64) -> String {
-    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
-    let mut size = bytes as f64;
-    let mut unit = 0;
-    while size >= 1000.0 && unit < UNITS.len() - 1 {
-        size /= 1000.0;
-        unit += 1;
-    }
-    // `%.3g` in this range: three significant digits, trailing zeros dropped.
-    let decimals = if size >= 100.0 {
-        0
-    } else if size >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let mut text = format!("{size:.decimals$}");
-    if text.contains('.') {
-        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    format!("{text}{}", UNITS[unit])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn sizes_have_three_significant_digits() {
-        assert_eq!(size_3(1_984_227), "1.98MB");
-        assert_eq!(size_3(3_001_193), "3MB");
-        assert_eq!(size_3(512), "512B");
-        assert_eq!(size_3(45_600_000), "45.6MB");
+        assert_eq!(
+            crate::ui::progress::human_size_with_precision(1_984_227, 3),
+            "1.98MB"
+        );
+        assert_eq!(
+            crate::ui::progress::human_size_with_precision(3_001_193, 3),
+            "3MB"
+        );
+        assert_eq!(
+            crate::ui::progress::human_size_with_precision(512, 3),
+            "512B"
+        );
+        assert_eq!(
+            crate::ui::progress::human_size_with_precision(45_600_000, 3),
+            "45.6MB"
+        );
     }
 
     #[test]

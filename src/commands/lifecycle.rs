@@ -25,13 +25,7 @@ fn selected(
         }
     }
     let graph = Graph::of(&session.project);
-    Ok(if names.is_empty() {
-        graph.services().map(str::to_string).collect()
-    } else if no_deps {
-        names.iter().cloned().collect()
-    } else {
-        graph.with_dependencies(names)
-    })
+    Ok(graph.select(names, !no_deps))
 }
 
 async fn containers_of(

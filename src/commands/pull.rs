@@ -125,13 +125,7 @@ pub async fn run(
     let ctx = PullContext::load(parallel)?;
     let project = session.project.clone();
     let graph = Graph::of(&project);
-    let targets: BTreeSet<String> = if args.services.is_empty() {
-        project.services.keys().cloned().collect()
-    } else if args.include_deps {
-        graph.with_dependencies(&args.services)
-    } else {
-        args.services.iter().cloned().collect()
-    };
+    let targets = graph.select(&args.services, args.include_deps);
     let images: Vec<String> = targets
         .iter()
         .filter_map(|n| project.services.get(n))
@@ -225,13 +219,7 @@ pub async fn ensure_images(
 ) -> Result<(), EngineError> {
     let project = session.project.clone();
     let graph = Graph::of(&project);
-    let targets: BTreeSet<String> = if args.services.is_empty() {
-        project.services.keys().cloned().collect()
-    } else if args.no_deps {
-        args.services.iter().cloned().collect()
-    } else {
-        graph.with_dependencies(&args.services)
-    };
+    let targets = graph.select(&args.services, !args.no_deps);
     let images: BTreeSet<String> = targets
         .iter()
         .filter_map(|n| project.services.get(n))

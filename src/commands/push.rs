@@ -23,13 +23,7 @@ pub async fn run(
 ) -> Result<(), EngineError> {
     let ctx = PullContext::load(parallel)?;
     let project = &session.project;
-    let selected: BTreeSet<String> = if args.services.is_empty() {
-        project.services.keys().cloned().collect()
-    } else if args.include_deps {
-        Graph::of(project).with_dependencies(&args.services)
-    } else {
-        args.services.iter().cloned().collect()
-    };
+    let selected = Graph::of(project).select(&args.services, args.include_deps);
     let mut seen = BTreeSet::new();
     let mut tasks: JoinSet<Result<(), EngineError>> = JoinSet::new();
     for name in selected {

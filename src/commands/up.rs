@@ -56,13 +56,7 @@ pub async fn converge_and_start(
     warnings: &mut Vec<String>,
 ) -> Result<Started, EngineError> {
     let graph = Graph::of(&session.project);
-    let targets: BTreeSet<String> = if args.services.is_empty() {
-        graph.services().map(str::to_string).collect()
-    } else if args.no_deps {
-        args.services.iter().cloned().collect()
-    } else {
-        graph.with_dependencies(&args.services)
-    };
+    let targets = graph.select(&args.services, !args.no_deps);
     let scales = parse_scales(&args.scale)?;
 
     let watcher = Watcher::start(&session.docker, session.name()).await?;

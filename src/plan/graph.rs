@@ -65,6 +65,18 @@ impl Graph {
             .collect()
     }
 
+    /// The services a command acts on: every service when `names` is empty, else the named
+    /// ones, with everything they depend on when `with_dependencies`.
+    pub fn select(&self, names: &[String], with_dependencies: bool) -> BTreeSet<String> {
+        if names.is_empty() {
+            self.services().map(str::to_string).collect()
+        } else if with_dependencies {
+            self.with_dependencies(names)
+        } else {
+            names.iter().cloned().collect()
+        }
+    }
+
     /// `roots` and everything they depend on, transitively.
     pub fn with_dependencies(&self, roots: &[String]) -> BTreeSet<String> {
         let mut out = BTreeSet::new();

@@ -794,6 +794,12 @@ fn timer(c: Clock, now: Instant, color: bool) -> String {
 /// A byte count as Docker prints it (`go-units.HumanSize`): decimal units, four significant
 /// digits, trailing zeros dropped (`0B`, `512B`, `1.5kB`, `12.35MB`).
 pub fn human_size(bytes: u64) -> String {
+    human_size_with_precision(bytes, 4)
+}
+
+/// go-units' `HumanSizeWithPrecision(size, digits)`: decimal units, `%.<digits>g` (`images`
+/// prints sizes with 3 digits: `1.98MB`).
+pub fn human_size_with_precision(bytes: u64, digits: i32) -> String {
     const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
     let mut size = bytes as f64;
     let mut unit = 0;
@@ -801,21 +807,22 @@ pub fn human_size(bytes: u64) -> String {
         size /= 1000.0;
         unit += 1;
     }
-    format!("{}{}", go_g4(size), UNITS[unit])
+    format!("{}{}", go_g(size, digits), UNITS[unit])
 }
 
-/// Go's `%.4g` for a value in [0, 1000]: four significant digits, no exponent in that range.
-fn go_g4(v: f64) -> String {
+/// Go's `%.<digits>g` for the values sizes take (no exponent form below 10^digits).
+fn go_g(v: f64, digits: i32) -> String {
     if v == 0.0 {
         return "0".into();
     }
-    // The exponent after rounding to four digits decides how many decimals remain.
-    let sci = format!("{v:.3e}");
+    // The exponent after rounding to `digits` digits decides how many decimals remain.
+    let precision = (digits - 1).max(0) as usize;
+    let sci = format!("{v:.precision$e}");
     let exp: i32 = sci
         .split_once('e')
         .and_then(|(_, e)| e.parse().ok())
         .unwrap_or(0);
-    let decimals = (3 - exp).max(0) as usize;
+    let decimals = (digits - 1 - exp).max(0) as usize;
     let s = format!("{v:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
