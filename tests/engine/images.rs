@@ -141,7 +141,9 @@ fn unique_image_stack(test: &str, image: &str) -> Stack {
             "services:\n  a:\n    image: {image}\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM $IMAGE\n        RUN head -c 300000 /dev/urandom > /blob\n    command: [\"sleep\", \"300\"]\n"
         ),
     );
-    s.ok(&["build", "-q"]);
+    // Without --no-cache the builder reuses another test's identical RUN step, and the
+    // two tests' images share the layer: one test's pull then finds it "Already exists".
+    s.ok(&["build", "-q", "--no-cache"]);
     s
 }
 
