@@ -1,7 +1,7 @@
 //! `start`, `stop`, `restart`, `rm`, `kill` on existing containers: stops go in reverse
 //! dependency order, starts in dependency order, independent services in parallel.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cli::{KillArgs, RmArgs, ServicesTimeoutArgs};
 use crate::engine::containers::{self, ProjectContainer};
@@ -40,16 +40,102 @@ async fn containers_of(
         .collect())
 }
 
-/// Services ordered for starting (dependencies first); reverse it to stop.
-fn ordered(session: &Session, services: &BTreeSet<String>) -> Vec<String> {
-    Graph::of(&session.project)
-        .start_order()
-        .into_iter()
-        .filter(|s| services.contains(s))
-        .collect()
+/// Which way the dependency graph orders a command's work.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// A service after its dependencies (start, restart).
+    DependenciesFirst,
+    /// A service after its dependents (stop).
+    DependentsFirst,
 }
 
-/// `start`: starts the stopped containers, dependencies first.
+/// Runs `job` for every service of `services`, each as soon as the services it must follow
+/// (within `services`) are done, all others at the same time: independent services never
+/// wait for each other. The first error stops new jobs from starting and is returned once
+/// the running ones end.
+async fn in_dependency_order<F, Fut>(
+    session: &Session,
+    services: &BTreeSet<String>,
+    order: Order,
+    job: F,
+) -> Result<(), EngineError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(), EngineError>>,
+{
+    use futures_util::StreamExt;
+    let graph = Graph::of(&session.project);
+    // For each service, the services it must wait for.
+    let mut waits_for: BTreeMap<String, BTreeSet<String>> = services
+        .iter()
+        .map(|s| {
+            let before: BTreeSet<String> = match order {
+                Order::DependenciesFirst => graph
+                    .dependencies(s)
+                    .iter()
+                    .map(|d| d.service.clone())
+                    .collect(),
+                Order::DependentsFirst => graph
+                    .dependents(s)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+            };
+            let before = before
+                .into_iter()
+                .filter(|b| services.contains(b))
+                .collect();
+            (s.clone(), before)
+        })
+        .collect();
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    let mut first_error = None;
+    loop {
+        if first_error.is_none() {
+            let ready: Vec<String> = waits_for
+                .iter()
+                .filter(|(_, before)| before.is_empty())
+                .map(|(s, _)| s.clone())
+                .collect();
+            for service in ready {
+                waits_for.remove(&service);
+                let fut = job(service.clone());
+                running.push(async move { (service, fut.await) });
+            }
+        }
+        let Some((done, result)) = running.next().await else {
+            break;
+        };
+        match result {
+            Ok(()) => {
+                for before in waits_for.values_mut() {
+                    before.remove(&done);
+                }
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Runs `each` on every container of `list` at once; the first error wins.
+async fn all_at_once<'a, Fut>(
+    list: impl Iterator<Item = &'a ProjectContainer>,
+    each: impl Fn(&'a ProjectContainer) -> Fut,
+) -> Result<(), EngineError>
+where
+    Fut: std::future::Future<Output = Result<(), EngineError>>,
+{
+    futures_util::future::join_all(list.map(each))
+        .await
+        .into_iter()
+        .find(Result::is_err)
+        .unwrap_or(Ok(()))
+}
+
+/// `start`: starts the stopped containers, dependencies first, independent services at once.
 pub async fn start(session: &Session, args: &ServicesTimeoutArgs) -> Result<(), EngineError> {
     let services = selected(session, &args.services, args.no_deps)?;
     let found = containers_of(session, &services, true).await?;
@@ -59,37 +145,43 @@ pub async fn start(session: &Session, args: &ServicesTimeoutArgs) -> Result<(), 
             message: "service(s) have no container to start: run `hoist up` first".into(),
         });
     }
-    for service in ordered(session, &services) {
-        for c in found
-            .iter()
-            .filter(|c| c.service == service && !c.is_running())
-        {
-            ops::start(&session.docker, &session.ui, &c.id, &c.name, &service).await?;
+    in_dependency_order(session, &services, Order::DependenciesFirst, |service| {
+        let found = &found;
+        async move {
+            let stopped = found
+                .iter()
+                .filter(|c| c.service == service && !c.is_running());
+            all_at_once(stopped, |c| {
+                ops::start(&session.docker, &session.ui, &c.id, &c.name, &service)
+            })
+            .await
         }
-    }
-    Ok(())
+    })
+    .await
 }
 
-/// `stop`: stops running containers, dependents first; independent services in parallel.
+/// `stop`: stops running containers, dependents first, independent services at once.
 pub async fn stop(session: &Session, args: &ServicesTimeoutArgs) -> Result<(), EngineError> {
     let services = selected(session, &args.services, true)?;
     let found = containers_of(session, &services, false).await?;
-    for service in ordered(session, &services).into_iter().rev() {
-        let timeout = args
-            .timeout
-            .or_else(|| session.service(&service).and_then(super::up::stop_timeout));
-        let stops = found
-            .iter()
-            .filter(|c| c.service == service)
-            .map(|c| ops::stop(&session.docker, &session.ui, &c.id, &c.name, timeout));
-        for r in futures_util::future::join_all(stops).await {
-            r?;
+    in_dependency_order(session, &services, Order::DependentsFirst, |service| {
+        let found = &found;
+        async move {
+            let timeout = args
+                .timeout
+                .or_else(|| session.service(&service).and_then(super::up::stop_timeout));
+            let mine = found.iter().filter(|c| c.service == service);
+            all_at_once(mine, |c| {
+                ops::stop(&session.docker, &session.ui, &c.id, &c.name, timeout)
+            })
+            .await
         }
-    }
-    Ok(())
+    })
+    .await
 }
 
-/// `restart`: stop then start, in dependency order.
+/// `restart`: each service's containers stopped and started again, a service after its
+/// dependencies, independent services at once.
 pub async fn restart(session: &Session, args: &ServicesTimeoutArgs) -> Result<(), EngineError> {
     let services = selected(
         session,
@@ -97,18 +189,26 @@ pub async fn restart(session: &Session, args: &ServicesTimeoutArgs) -> Result<()
         args.no_deps || !args.services.is_empty(),
     )?;
     let found = containers_of(session, &services, true).await?;
-    for service in ordered(session, &services) {
-        let timeout = args
-            .timeout
-            .or_else(|| session.service(&service).and_then(super::up::stop_timeout));
-        for c in found.iter().filter(|c| c.service == service) {
-            if c.is_running() {
-                ops::stop(&session.docker, &session.ui, &c.id, &c.name, timeout).await?;
-            }
-            ops::start(&session.docker, &session.ui, &c.id, &c.name, &service).await?;
+    in_dependency_order(session, &services, Order::DependenciesFirst, |service| {
+        let found = &found;
+        async move {
+            let timeout = args
+                .timeout
+                .or_else(|| session.service(&service).and_then(super::up::stop_timeout));
+            let mine = found.iter().filter(|c| c.service == service);
+            all_at_once(mine, |c| {
+                let service = &service;
+                async move {
+                    if c.is_running() {
+                        ops::stop(&session.docker, &session.ui, &c.id, &c.name, timeout).await?;
+                    }
+                    ops::start(&session.docker, &session.ui, &c.id, &c.name, service).await
+                }
+            })
+            .await
         }
-    }
-    Ok(())
+    })
+    .await
 }
 
 /// `rm`: removes stopped containers (with `-s`, stops running ones first).

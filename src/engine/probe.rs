@@ -228,6 +228,14 @@ impl Schedule {
     }
 }
 
+/// When the next run may start: not before `at`, and not before a pause as long as the
+/// last run took. A cheap test (curl, pg_isready) keeps the fast cadence; an expensive one
+/// (a Python CLI such as `airflow jobs check`, seconds of CPU) then uses at most about half
+/// a core instead of starving the very services it waits for on a small machine.
+fn throttled(at: Instant, now: Instant, took: Duration) -> Instant {
+    at.max(now + took)
+}
+
 /// True once probing has nothing left to decide: a verdict exists or the container stopped.
 fn settled(s: &ContainerState) -> bool {
     s.engine_decided() || s.probed.is_some() || (s.started_once && !s.running)
@@ -279,14 +287,16 @@ async fn probe_container(
         if is_settled() {
             return;
         }
-        let run = {
+        let (run, took) = {
             let Ok(_permit) = permits.acquire().await else {
                 return;
             };
             if is_settled() {
                 return;
             }
-            run_once(&docker, &id, &argv, timing.timeout).await
+            let began = Instant::now();
+            let run = run_once(&docker, &id, &argv, timing.timeout).await;
+            (run, began.elapsed())
         };
         let now = Instant::now();
         let step = match run {
@@ -296,7 +306,7 @@ async fn probe_container(
             Run::Gone => return,
         };
         let at = match step {
-            Step::RunAt(at) => at,
+            Step::RunAt(at) => throttled(at, now, took),
             Step::Verdict(verdict) => {
                 watcher.note(&id, |s| {
                     if !s.engine_decided() && s.probed.is_none() {
@@ -505,6 +515,15 @@ mod tests {
         s.passed(t0 + ms(1500));
         assert!(matches!(s.failed(t0 + ms(2000)), Step::RunAt(_)));
         assert_eq!(s.failed(t0 + ms(3000)), Step::Verdict(Probed::Unhealthy));
+    }
+
+    #[test]
+    fn an_expensive_test_waits_as_long_as_it_ran() {
+        let t0 = Instant::now();
+        // A 3 s run: the next one comes 3 s later, not at the 250 ms cadence.
+        assert_eq!(throttled(t0 + ms(250), t0, ms(3000)), t0 + ms(3000));
+        // A 20 ms run keeps the cadence.
+        assert_eq!(throttled(t0 + ms(250), t0, ms(20)), t0 + ms(250));
     }
 
     #[test]

@@ -89,24 +89,44 @@ impl Graph {
         out
     }
 
-    /// Each service of `within`'s rank: the length of the longest chain of dependents (within
-    /// `within`) that waits on it, 0 for a service nothing waits on. A service of a higher
-    /// rank is on a longer critical path, so `up` hands it the engine first.
+    /// Each service of `within`'s rank: the length of the longest dependency chain (within
+    /// `within`) that runs through it, 0 for a service that neither depends on another nor
+    /// has dependents. A service of a higher rank is on a longer critical path, so `up`
+    /// hands it the engine first: both ends of a chain before any independent service.
     pub fn ranks(&self, within: &BTreeSet<String>) -> BTreeMap<String, usize> {
-        let mut ranks: BTreeMap<String, usize> = within.iter().map(|s| (s.clone(), 0)).collect();
-        // In reverse start order every dependent is ranked before its dependencies.
-        for name in self.start_order().iter().rev() {
-            if !within.contains(name) {
-                continue;
-            }
-            let own = ranks.get(name).copied().unwrap_or(0);
+        let order: Vec<String> = self
+            .start_order()
+            .into_iter()
+            .filter(|s| within.contains(s))
+            .collect();
+        // Depth: the longest chain of dependencies below; height: of dependents above.
+        let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
+        for name in &order {
+            let d = self
+                .dependencies(name)
+                .iter()
+                .filter_map(|dep| depth.get(dep.service.as_str()).map(|d| d + 1))
+                .max()
+                .unwrap_or(0);
+            depth.insert(name.as_str(), d);
+        }
+        let mut height: BTreeMap<&str, usize> = order.iter().map(|n| (n.as_str(), 0)).collect();
+        for name in order.iter().rev() {
+            let own = height.get(name.as_str()).copied().unwrap_or(0);
             for dep in self.dependencies(name) {
-                if let Some(r) = ranks.get_mut(&dep.service) {
-                    *r = (*r).max(own + 1);
+                if let Some(h) = height.get_mut(dep.service.as_str()) {
+                    *h = (*h).max(own + 1);
                 }
             }
         }
-        ranks
+        within
+            .iter()
+            .map(|s| {
+                let r = depth.get(s.as_str()).copied().unwrap_or(0)
+                    + height.get(s.as_str()).copied().unwrap_or(0);
+                (s.clone(), r)
+            })
+            .collect()
     }
 
     /// Services in an order where each comes after its dependencies (name order among
@@ -174,7 +194,7 @@ mod tests {
     }
 
     #[test]
-    fn ranks_count_the_longest_chain_of_dependents() {
+    fn ranks_count_the_longest_chain_through_a_service() {
         // a <- b <- c, a <- d; e alone.
         let g = graph(
             &[("b", "a"), ("c", "b"), ("d", "a")],
@@ -182,10 +202,12 @@ mod tests {
         );
         let all: BTreeSet<String> = g.services().map(str::to_string).collect();
         let r = g.ranks(&all);
-        assert_eq!((r["a"], r["b"], r["c"], r["d"], r["e"]), (2, 1, 0, 0, 0));
+        // The chain a <- b <- c is the longest: all three rank 2; d's chain has 2 services.
+        assert_eq!((r["a"], r["b"], r["c"], r["d"], r["e"]), (2, 2, 2, 1, 0));
         // Dependents outside the targets don't count.
         let some: BTreeSet<String> = ["a", "d"].iter().map(|s| s.to_string()).collect();
         assert_eq!(g.ranks(&some)["a"], 1);
+        assert_eq!(g.ranks(&some)["d"], 1);
     }
 
     #[test]

@@ -299,24 +299,11 @@ fn kill_remove_orphans_removes_containers_of_services_gone_from_the_file() {
     assert_eq!(s.containers(), vec![format!("{}-web-1", s.name)]);
 }
 
-#[test]
-fn down_stops_the_replicas_of_a_service_together() {
-    // `sleep` as PID 1 ignores SIGTERM, so each stop lasts the whole grace period: stopped
-    // one after another, a replica would die before the next one is even signalled. The
-    // period is long enough that a loaded engine still signals all three within it.
-    let s = Stack::new(
-        "downreplicas",
-        "services:
-  w:
-    image: $IMAGE
-    command: [\"sleep\", \"300\"]
-    stop_grace_period: 6s
-    scale: 3
-",
-    );
-    s.ok(&["up", "-d"]);
+/// Runs hoist `args` on `s` and returns how many distinct containers the engine signalled
+/// (`kill` events) before the first of them died.
+fn signalled_before_first_death(s: &Stack, args: &[&str]) -> usize {
     let since = docker(&["info", "--format", "{{.SystemTime}}"]);
-    s.ok(&["down"]);
+    s.ok(args);
     let until = docker(&["info", "--format", "{{.SystemTime}}"]);
     let events = docker(&[
         "events",
@@ -343,9 +330,54 @@ fn down_stops_the_replicas_of_a_service_together() {
         .filter(|(a, _)| *a == "kill")
         .map(|(_, id)| *id)
         .collect();
+    signalled.len()
+}
+
+// `sleep` as PID 1 ignores SIGTERM, so each stop below lasts the whole grace period:
+// stopped one after another, a container would die before the next one is even signalled.
+// The period is long enough that a loaded engine still signals all of them within it.
+
+#[test]
+fn down_stops_the_replicas_of_a_service_together() {
+    let s = Stack::new(
+        "downreplicas",
+        "services:
+  w:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 6s
+    scale: 3
+",
+    );
+    s.ok(&["up", "-d"]);
+    assert_eq!(signalled_before_first_death(&s, &["down"]), 3);
+}
+
+#[test]
+fn stop_and_restart_handle_independent_services_together() {
+    let s = Stack::new(
+        "stoptogether",
+        "services:
+  a:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 6s
+  b:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 6s
+",
+    );
+    s.ok(&["up", "-d"]);
+    assert_eq!(signalled_before_first_death(&s, &["restart"]), 2);
+    assert_eq!(signalled_before_first_death(&s, &["stop"]), 2);
+    s.ok(&["start"]);
     assert_eq!(
-        signalled.len(),
-        3,
-        "every replica signalled before any died: {actions:?}"
+        inspect(&format!("{}-a-1", s.name))["State"]["Running"],
+        true
+    );
+    assert_eq!(
+        inspect(&format!("{}-b-1", s.name))["State"]["Running"],
+        true
     );
 }
