@@ -30,6 +30,9 @@ enum Phase {
     Pending,
     /// Containers exist (id, name), not started yet.
     Created(Vec<(String, String)>),
+    /// Containers exist and wait for a dependency to be healthy or to complete: what ranks
+    /// lower need not wait for this service's start.
+    Waiting(Vec<(String, String)>),
     /// Containers were started (or were running already); `true` when this `up` created
     /// or recreated any of them (dependents with `restart: true` restart then).
     Started(Vec<(String, String)>, bool),
@@ -469,9 +472,10 @@ pub async fn ensure_resources(
 
 /// Brings one service up: converge its containers, wait for its dependencies, start.
 struct ServiceJob {
-    /// Services on longer critical paths (higher rank): their containers are created
-    /// before this one's, so that with many services at once the engine serves first what
-    /// others wait on (a wide project's one dependency is not queued behind 40 creates).
+    /// Services on longer critical paths (higher rank): their containers are created and
+    /// started before this one's, so that with many services at once the engine serves
+    /// first what others wait on (a wide project's one dependency and its dependent are not
+    /// queued behind 40 independent creates and starts).
     ahead: Vec<String>,
     session: Arc<Session>,
     watcher: Watcher,
@@ -603,8 +607,26 @@ impl ServiceJob {
         if self.no_start {
             return Ok(all);
         }
+        if self.deps.iter().any(|d| d.condition != "service_started") {
+            let _ = tx.send(Phase::Waiting(all.clone()));
+        }
         for dep in &self.deps {
             self.wait_condition(dep).await?;
+        }
+        // What others wait on starts first too: on a busy engine, a start queued behind
+        // dozens of independent ones would hold up a whole chain. Services ahead that wait
+        // for health or completion hold nobody up.
+        if !to_start.is_empty() {
+            for other in &self.ahead {
+                if let Some(rx) = self.receivers.get(other) {
+                    let _ = rx
+                        .clone()
+                        .wait_for(|p| {
+                            matches!(p, Phase::Started(..) | Phase::Waiting(_) | Phase::Failed(_))
+                        })
+                        .await;
+                }
+            }
         }
         for (id, name) in &to_start {
             self.watcher.forget(id);
@@ -745,7 +767,7 @@ impl ServiceJob {
                 reason: format!("service {:?} failed: {reason}", dep.service),
             }),
             Phase::Failed(_) => Ok(None),
-            Phase::Created(ids) | Phase::Started(ids, _) => Ok(Some(ids)),
+            Phase::Created(ids) | Phase::Waiting(ids) | Phase::Started(ids, _) => Ok(Some(ids)),
             Phase::Pending => Ok(None),
         }
     }
