@@ -115,8 +115,19 @@ fn back_to_back_up_runs_the_init_job_again_and_returns() {
     );
 }
 
+/// An engine timestamp (RFC 3339 in UTC, the fraction's trailing zeros trimmed) padded to
+/// nine fraction digits, so that text order is time order.
+fn sortable_time(value: &serde_json::Value) -> String {
+    let text = value.as_str().expect("a timestamp");
+    let (whole, frac) = text
+        .trim_end_matches('Z')
+        .split_once('.')
+        .unwrap_or((text, ""));
+    format!("{whole}.{frac:0<9}")
+}
+
 #[test]
-fn what_others_wait_on_is_created_before_the_independent_services() {
+fn what_others_wait_on_is_created_and_started_before_the_independent_services() {
     let mut compose = String::from(
         "services:
   db:
@@ -137,23 +148,19 @@ fn what_others_wait_on_is_created_before_the_independent_services() {
     }
     let s = Stack::new("ranked", &compose);
     s.ok(&["up", "-d"]);
-    let created = |svc: &str| {
-        let text = inspect(&format!("{}-{svc}-1", s.name))["Created"]
-            .as_str()
-            .expect("Created")
-            .to_string();
-        // RFC 3339 in UTC with the fraction's trailing zeros trimmed: pad it to 9 digits
-        // so that text order is time order.
-        let (whole, frac) = text
-            .trim_end_matches('Z')
-            .split_once('.')
-            .unwrap_or((&text, ""));
-        format!("{whole}.{frac:0<9}")
-    };
+    let created = |svc: &str| sortable_time(&inspect(&format!("{}-{svc}-1", s.name))["Created"]);
     let db = created("db");
     for i in 0..8 {
         let solo = created(&format!("solo{i}"));
         assert!(db < solo, "db created at {db}, solo{i} at {solo}");
+    }
+    // And started first: the dependent too, before any independent service starts.
+    let started =
+        |svc: &str| sortable_time(&inspect(&format!("{}-{svc}-1", s.name))["State"]["StartedAt"]);
+    let web = started("web");
+    for i in 0..8 {
+        let solo = started(&format!("solo{i}"));
+        assert!(web < solo, "web started at {web}, solo{i} at {solo}");
     }
 }
 
