@@ -387,10 +387,7 @@ fn name_and_environment(
 /// The project name for commands that need only the name (`ps`): from the files when they
 /// load, else `-p`.
 fn project_name(cli: &Cli, warnings: &mut Vec<String>) -> Result<String, Error> {
-    match load_project(cli, &[], warnings) {
-        Ok(lp) => Ok(lp.project.name),
-        Err(e) => cli.global.project_name.clone().ok_or(e),
-    }
+    name_and_environment(cli, warnings).map(|(name, _)| name)
 }
 
 fn progress_mode(cli: &Cli) -> Progress {

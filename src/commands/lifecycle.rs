@@ -160,6 +160,12 @@ pub async fn start(session: &Session, args: &ServicesTimeoutArgs) -> Result<(), 
     .await
 }
 
+/// `-t` when given, else the service's `stop_grace_period` (None: the engine's default).
+fn stop_timeout(session: &Session, args: &ServicesTimeoutArgs, service: &str) -> Option<i32> {
+    args.timeout
+        .or_else(|| session.service(service).and_then(super::up::stop_timeout))
+}
+
 /// `stop`: stops running containers, dependents first, independent services at once.
 pub async fn stop(session: &Session, args: &ServicesTimeoutArgs) -> Result<(), EngineError> {
     let services = selected(session, &args.services, true)?;
@@ -167,9 +173,7 @@ pub async fn stop(session: &Session, args: &ServicesTimeoutArgs) -> Result<(), E
     in_dependency_order(session, &services, Order::DependentsFirst, |service| {
         let found = &found;
         async move {
-            let timeout = args
-                .timeout
-                .or_else(|| session.service(&service).and_then(super::up::stop_timeout));
+            let timeout = stop_timeout(session, args, &service);
             let mine = found.iter().filter(|c| c.service == service);
             all_at_once(mine, |c| {
                 ops::stop(&session.docker, &session.ui, &c.id, &c.name, timeout)
@@ -192,9 +196,7 @@ pub async fn restart(session: &Session, args: &ServicesTimeoutArgs) -> Result<()
     in_dependency_order(session, &services, Order::DependenciesFirst, |service| {
         let found = &found;
         async move {
-            let timeout = args
-                .timeout
-                .or_else(|| session.service(&service).and_then(super::up::stop_timeout));
+            let timeout = stop_timeout(session, args, &service);
             let mine = found.iter().filter(|c| c.service == service);
             all_at_once(mine, |c| {
                 let service = &service;

@@ -10,7 +10,7 @@ use super::error::EngineError;
 use super::labels;
 
 /// A container that belongs to a project.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProjectContainer {
     pub id: String,
     /// Name without the leading `/`.
@@ -169,16 +169,8 @@ mod tests {
             service: "web".into(),
             number,
             oneoff,
-            config_hash: String::new(),
-            image_id: String::new(),
-            image: String::new(),
             state: "running".into(),
-            status: String::new(),
-            command: String::new(),
-            created: 0,
-            labels: HashMap::new(),
-            networks: Vec::new(),
-            ports: Vec::new(),
+            ..ProjectContainer::default()
         }
     }
 

@@ -198,18 +198,9 @@ pub async fn follow_project(
             id: id.clone(),
             name,
             service,
-            number: 0,
-            oneoff: false,
-            config_hash: String::new(),
-            image_id: String::new(),
-            image: String::new(),
             state: "running".into(),
-            status: String::new(),
-            command: String::new(),
-            created: 0,
             labels: attrs,
-            networks: Vec::new(),
-            ports: Vec::new(),
+            ..ProjectContainer::default()
         };
         let q = LogQuery {
             since,

@@ -61,6 +61,30 @@ fn attached_up_returns_when_every_container_has_exited() {
     );
 }
 
+/// Starts attached `hoist up` on `s`, sends it SIGINT (Ctrl-C) as soon as `container` runs,
+/// and returns what hoist printed and its exit status.
+fn interrupt_attached_up_once_running(s: &Stack, container: &str) -> std::process::Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["-p", &s.name, "up"])
+        .current_dir(s.path())
+        .env("COMPOSE_PROGRESS", "plain")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hoist up");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while inspect(container)["State"]["Running"] != true {
+        assert!(Instant::now() < deadline, "{container} never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    child.wait_with_output().expect("wait for hoist")
+}
+
 #[test]
 fn ctrl_c_stops_the_stack_with_130_and_up_again_converges() {
     let compose = "services:
@@ -70,27 +94,9 @@ fn ctrl_c_stops_the_stack_with_130_and_up_again_converges() {
     init: true
 ";
     let s = Stack::new("ctrlc", compose);
-    let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
-        .args(["-p", &s.name, "up"])
-        .current_dir(s.path())
-        .env("COMPOSE_PROGRESS", "plain")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start hoist up");
     let web = format!("{}-web-1", s.name);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while inspect(&web)["State"]["Running"] != true {
-        assert!(Instant::now() < deadline, "web never started");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let out = interrupt_attached_up_once_running(&s, &web);
     let id = inspect(&web)["Id"].clone();
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let out = child.wait_with_output().expect("wait for hoist");
     assert_eq!(
         out.status.code(),
         Some(130),
@@ -129,26 +135,8 @@ fn ctrl_c_while_the_stack_is_still_starting_stops_it_with_130() {
         condition: service_healthy
 ";
     let s = Stack::new("ctrlcearly", compose);
-    let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
-        .args(["-p", &s.name, "up"])
-        .current_dir(s.path())
-        .env("COMPOSE_PROGRESS", "plain")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start hoist up");
     let db = format!("{}-db-1", s.name);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while inspect(&db)["State"]["Running"] != true {
-        assert!(Instant::now() < deadline, "db never started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let out = child.wait_with_output().expect("wait for hoist");
+    let out = interrupt_attached_up_once_running(&s, &db);
     assert_eq!(
         out.status.code(),
         Some(130),
