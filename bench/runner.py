@@ -97,7 +97,8 @@ HEALTH_STEPS = [("up-wait", True)] + ENGINE_STEPS[1:]
 
 class Scenario:
     def __init__(self, name, about, steps, folder=None, files=(), scale=(), hoist_args=None,
-                 runs=None, warmup=None, floor=True, gap=None, state="clean", floor_from=None):
+                 runs=None, warmup=None, floor=True, gap=None, state="clean", floor_from=None,
+                 answers=False):
         self.name = name
         self.about = about
         self.steps = steps
@@ -111,6 +112,10 @@ class Scenario:
         # (dependency service, dependent service): report how long after the dependency's
         # start the dependent starts.
         self.gap = gap
+        # Probe scenarios: record when the slowest service's healthcheck first passed during
+        # hoist's `up --wait`, the moment no readiness method that runs the same test can beat
+        # (see `first_answers`).
+        self.answers = answers
         # "clean": each sequence starts from nothing; "running": from a project Compose
         # brought up once before the first sequence.
         self.state = state
@@ -307,14 +312,15 @@ def scenarios():
              "127.0.0.1", [("pull", True)], runs=RUNS, floor=True),
         ChainProbe("chain-10s", "5-service `service_healthy` chain, 10 s healthcheck interval; "
                    "hoist with `--readiness probe`", [("up-wait", True), ("down", True)],
-                   hoist_args={"up-wait": ["--readiness", "probe"]}, runs=SLOW_RUNS, warmup=0),
+                   hoist_args={"up-wait": ["--readiness", "probe"]}, runs=SLOW_RUNS, warmup=0,
+                   answers=True),
         Airflow("airflow", "stacks/airflow on images built offline, until healthy",
                 [("up-wait", True), ("ps", True), ("logs", True), ("down", True)],
                 runs=SLOW_RUNS, warmup=0),
         Airflow("airflow-probe", "stacks/airflow, hoist with `--readiness probe`",
                 [("up-wait", True), ("down", True)], probe=True,
                 hoist_args={"up-wait": ["--readiness", "probe"]}, runs=SLOW_RUNS, warmup=0,
-                floor=False, floor_from="airflow"),
+                floor=False, floor_from="airflow", answers=True),
     ]
 
 
@@ -386,6 +392,16 @@ def started_at(names):
         name, stamp = line.split()
         result[name.lstrip("/")] = parse_time(stamp)
     return result
+
+
+def healthchecked(names):
+    """The containers among `names` that have a healthcheck test."""
+    if not names:
+        return []
+    out = docker(["inspect", "-f", "{{.Name}} {{if .Config.Healthcheck}}"
+                  "{{index .Config.Healthcheck.Test 0}}{{else}}NONE{{end}}"] + names)
+    return [n.lstrip("/") for n, kind in (line.split() for line in out.splitlines())
+            if kind != "NONE"]
 
 
 def parse_time(stamp):
@@ -542,6 +558,33 @@ class Outcome:
         self.err = err
 
 
+class ExecWatch:
+    """Watches a project's `exec_die` events (healthcheck runs, the engine's and hoist's probes
+    alike) while a command runs; never timed itself."""
+
+    def __init__(self, project):
+        self.prefix = project + "-"
+        self.t0 = time.time_ns()
+        self.proc = subprocess.Popen(
+            ["docker", "events", "--filter", "type=container", "--filter", "event=exec_die",
+             "--format", '{{.TimeNano}} {{.Actor.Attributes.name}} '
+                         '{{index .Actor.Attributes "exitCode"}}'],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+    def first_answers(self):
+        """{container: seconds from the watch's start to its first exec that exited 0}. Stops
+        the watch, after a moment for the events of the last runs to arrive."""
+        time.sleep(0.5)
+        self.proc.terminate()
+        out, _ = self.proc.communicate()
+        first = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "0" and parts[1].startswith(self.prefix):
+                first.setdefault(parts[1], (int(parts[0]) - self.t0) / 1e9)
+        return first
+
+
 def execute(cmd, cwd, env):
     """Runs cmd with output discarded; returns its wall time, exit code and the tail of its
     stderr."""
@@ -573,6 +616,9 @@ class Results:
         self.rss = {}
         # who -> [seconds from the dependency's start to the dependent's, per timed round]
         self.gaps = {}
+        # {round: seconds from hoist's `up --wait` start until the slowest service's
+        #  healthcheck first passed}, timed rounds only
+        self.answers = {}
         self.notes = []
 
 
@@ -654,7 +700,11 @@ def run_op(sc, res, who, op, timed, round_no, rss=None):
         cmd = tool_cmd(sc, who, op)
         if rss is not None:
             cmd, env = rss.wrap(who, cmd, env)
+    watch = None
+    if sc.answers and who == "hoist" and op == "up-wait" and timed and round_no >= sc.warmup:
+        watch = ExecWatch(sc.project)
     outcome = execute(cmd, sc.dir, env)
+    answers = watch.first_answers() if watch else None
     peak = rss.take() if rss is not None else None
     if round_no < 0:
         tag = "setup"
@@ -688,6 +738,14 @@ def run_op(sc, res, who, op, timed, round_no, rss=None):
         res.rss.setdefault(op, {})[who] = peak
     if timed and round_no >= sc.warmup:
         res.times.setdefault(op, {}).setdefault(who, {})[round_no] = outcome.seconds
+    if answers is not None:
+        checked = healthchecked([c[0] for c in project_containers(sc.project)])
+        missing = [c for c in checked if c not in answers]
+        if missing:
+            res.notes.append(f"run {round_no - sc.warmup + 1}: no passing healthcheck was seen "
+                             f"for {', '.join(missing)}; its first answer is left out")
+        elif checked:
+            res.answers[round_no] = max(answers[c] for c in checked)
     if sc.gap and op == "up" and round_no >= sc.warmup:
         dep, dependent = sc.gap
         names = [f"{sc.project}-{dep}-1", f"{sc.project}-{dependent}-1"]
@@ -975,6 +1033,22 @@ def write_report(results, selected, started_at_utc, load_before, load_after, ela
             gaps = res.gaps.get(who, [])
             lines.append(f"| {who} | {fmt_s(med(gaps))} | "
                          f"{', '.join(f'{g:.3f}' for g in gaps) or '—'} |")
+    for res in (res for res in results if not res.skipped and res.answers):
+        lines += ["", f"**{res.sc.name}**: when the services really answered. *First answer* is "
+                  "the moment the slowest service's healthcheck first passed during hoist's "
+                  "`up --wait` (its first run that exited 0, hoist's probe or the engine's own "
+                  "check, from `docker events`), counted from the start of `up`. No readiness "
+                  "that runs the same tests can report before it; probe mode adds the "
+                  "confirming second run to it.", "",
+                  "| run | first answer | hoist `up --wait` | compose `up --wait` | "
+                  "first answer/compose | hoist/compose |", "|---|---:|---:|---:|---:|---:|"]
+        ups = res.times.get("up-wait", {})
+        for n, (r, first) in enumerate(sorted(res.answers.items()), 1):
+            hoist_s = ups.get("hoist", {}).get(r)
+            compose_s = ups.get("compose", {}).get(r)
+            lines.append(f"| {n} | {fmt_s(first)} | {fmt_s(hoist_s)} | {fmt_s(compose_s)} | "
+                         f"{fmt_x(first / compose_s if compose_s else None)} | "
+                         f"{fmt_x(hoist_s / compose_s if hoist_s and compose_s else None)} |")
     lines += ["", "## Targets", ""] + target_lines(table, results)
     notes = [f"- {res.sc.name}: {n}" for res in results if not res.skipped for n in res.notes]
     skipped = [f"- {res.sc.name}: {res.skipped}" for res in results if res.skipped]
