@@ -17,6 +17,46 @@ fn unreachable_daemon_has_its_own_exit_code() {
     );
 }
 
+/// A socket that answers every connection with `response` and closes it, until the test
+/// ends. A stand-in for a daemon that is there but broken (starting up, shutting down, a
+/// proxy in front of it): the real engine here cannot be made to answer `/_ping` so.
+fn answering_socket(name: &str, response: &'static str) -> std::path::PathBuf {
+    use std::io::{Read, Write};
+    let path = std::env::temp_dir().join(format!("hoist-{name}-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let listener = std::os::unix::net::UnixListener::bind(&path).expect("bind the socket");
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut request = [0u8; 1024];
+            let _ = conn.read(&mut request);
+            let _ = conn.write_all(response.as_bytes());
+        }
+    });
+    path
+}
+
+#[test]
+fn a_daemon_that_refuses_the_ping_is_unreachable_with_its_answer() {
+    let socket = answering_socket(
+        "ping503",
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
+    );
+    let s = Stack::new("ping503", "services:\n  a:\n    image: $IMAGE\n");
+    let host = format!("unix://{}", socket.display());
+    let out = s.hoist_env(&["ps"], &[("DOCKER_HOST", host.as_str())]);
+    let _ = std::fs::remove_file(&socket);
+    assert_eq!(out.status.code(), Some(125));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("Cannot connect to the Docker daemon at {host}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unexpected answer to /_ping: HTTP/1.1 503 Service Unavailable"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn missing_image_names_the_service_and_the_image() {
     let s = Stack::new(
