@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Output};
 
-use crate::support::{Stack, docker, inspect};
+use crate::support::{Stack, docker, inspect, stderr, stdout};
 
 const TWO: &str = "services:
   web:
@@ -17,14 +17,6 @@ const TWO: &str = "services:
     command: [\"sleep\", \"300\"]
     stop_grace_period: 1s
 ";
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
 
 fn mode(path: &std::path::Path) -> u32 {
     std::fs::symlink_metadata(path)

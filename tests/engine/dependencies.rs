@@ -1,6 +1,6 @@
 //! depends_on conditions, from the engine's events: started, healthy, completed.
 
-use crate::support::{Stack, inspect};
+use crate::support::{Stack, first_healthy_at, inspect, sortable_time, started_at};
 
 #[test]
 fn dependent_starts_only_after_its_dependency_is_healthy() {
@@ -23,19 +23,8 @@ fn dependent_starts_only_after_its_dependency_is_healthy() {
 ";
     let s = Stack::new("healthy", compose);
     s.ok(&["up", "-d"]);
-    let db = inspect(&format!("{}-db-1", s.name));
-    let web = inspect(&format!("{}-web-1", s.name));
-    let first_ok = db["State"]["Health"]["Log"]
-        .as_array()
-        .and_then(|log| log.iter().find(|l| l["ExitCode"] == 0))
-        .and_then(|l| l["End"].as_str())
-        .expect("db has a successful health check")
-        .to_string();
-    let web_started = web["State"]["StartedAt"]
-        .as_str()
-        .expect("web started")
-        .to_string();
-    // RFC 3339 timestamps of the same zone compare as strings.
+    let first_ok = first_healthy_at(&format!("{}-db-1", s.name));
+    let web_started = started_at(&format!("{}-web-1", s.name));
     assert!(
         web_started > first_ok,
         "web started at {web_started}, db healthy at {first_ok}"
@@ -115,17 +104,6 @@ fn back_to_back_up_runs_the_init_job_again_and_returns() {
     );
 }
 
-/// An engine timestamp (RFC 3339 in UTC, the fraction's trailing zeros trimmed) padded to
-/// nine fraction digits, so that text order is time order.
-fn sortable_time(value: &serde_json::Value) -> String {
-    let text = value.as_str().expect("a timestamp");
-    let (whole, frac) = text
-        .trim_end_matches('Z')
-        .split_once('.')
-        .unwrap_or((text, ""));
-    format!("{whole}.{frac:0<9}")
-}
-
 #[test]
 fn what_others_wait_on_is_created_and_started_before_the_independent_services() {
     let mut compose = String::from(
@@ -155,8 +133,7 @@ fn what_others_wait_on_is_created_and_started_before_the_independent_services() 
         assert!(db < solo, "db created at {db}, solo{i} at {solo}");
     }
     // And started first: the dependent too, before any independent service starts.
-    let started =
-        |svc: &str| sortable_time(&inspect(&format!("{}-{svc}-1", s.name))["State"]["StartedAt"]);
+    let started = |svc: &str| started_at(&format!("{}-{svc}-1", s.name));
     let web = started("web");
     for i in 0..8 {
         let solo = started(&format!("solo{i}"));

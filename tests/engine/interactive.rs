@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use crate::support::{Stack, docker, inspect};
+use crate::support::{Stack, docker, first_healthy_at, inspect, started_at, stderr, stdout};
 
 /// A service that idles, for `exec`.
 const IDLE: &str = "services:
@@ -44,14 +44,6 @@ fn hoist_in_terminal(s: &Stack, args: &str) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("script (util-linux) is needed for the terminal tests")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
 }
 
 /// The project's one-off containers (running or not).
@@ -280,18 +272,10 @@ fn run_starts_dependencies_and_waits_for_their_health() {
 ";
     let s = Stack::new("run-deps", compose);
     s.ok(&["run", "app", "true"]);
-    let db = inspect(&format!("{}-db-1", s.name));
-    let healthy_at = db["State"]["Health"]["Log"]
-        .as_array()
-        .and_then(|log| log.iter().find(|l| l["ExitCode"] == 0))
-        .and_then(|l| l["End"].as_str())
-        .expect("db has a successful health check")
-        .to_string();
-    let run = inspect(&one_offs(&s)[0]);
-    let started = run["State"]["StartedAt"].as_str().expect("started");
-    // RFC 3339 timestamps of the same zone compare as strings.
+    let healthy_at = first_healthy_at(&format!("{}-db-1", s.name));
+    let started = started_at(&one_offs(&s)[0]);
     assert!(
-        started > healthy_at.as_str(),
+        started > healthy_at,
         "one-off started at {started}, db healthy at {healthy_at}"
     );
 }

@@ -1,6 +1,6 @@
 //! Progress output: plain lines as Compose prints them, JSON events that parse.
 
-use crate::support::Stack;
+use crate::support::{Stack, json_events};
 
 const ONE: &str =
     "services:\n  web:\n    image: $IMAGE\n    command: [\"sleep\", \"300\"]\n    init: true\n";
@@ -55,11 +55,7 @@ fn json_progress_prints_one_object_per_event() {
     let out = s.hoist(&["--progress", "json", "up", "-d"]);
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let events: Vec<serde_json::Value> = stderr
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).expect("json event"))
-        .collect();
+    let events = json_events(&stderr);
     let started = format!("Container {}-web-1", s.name);
     assert!(
         events

@@ -1,7 +1,9 @@
 //! `up --readiness probe`: hoist runs each gating healthcheck itself, from the moment the
 //! container starts, and the verdict means what the engine's would.
 
-use crate::support::{Stack, docker, inspect};
+use std::process::Output;
+
+use crate::support::{Stack, docker, inspect, json_events, stderr};
 
 /// The engine's health status of a container (`starting`, `healthy`, `unhealthy`).
 fn engine_health(container: &str) -> String {
@@ -131,25 +133,30 @@ const NEVER_HEALTHY: &str = "services:
         condition: service_healthy
 ";
 
+/// Engine and probe readiness failed alike: exit status 1 from both, and the same error
+/// line, `expected` (with the project name written `PROJECT`).
+fn assert_same_failure(engine: &Output, probe: &Output, project: &str, expected: &str) {
+    let (engine_err, probe_err) = (stderr(engine), stderr(probe));
+    assert_eq!(engine.status.code(), Some(1), "{engine_err}");
+    assert_eq!(probe.status.code(), engine.status.code(), "{probe_err}");
+    assert_eq!(error_line(&probe_err, project), expected);
+    assert_eq!(
+        error_line(&probe_err, project),
+        error_line(&engine_err, project)
+    );
+}
+
 #[test]
 fn a_never_healthy_dependency_fails_alike_in_both_modes() {
     let s = Stack::new("probeneverdep", NEVER_HEALTHY);
     let engine = s.hoist(&["up", "-d"]);
     s.ok(&["down", "-t", "0"]);
     let probe = s.hoist(&["up", "-d", "--readiness", "probe"]);
-    let (engine_err, probe_err) = (
-        String::from_utf8_lossy(&engine.stderr),
-        String::from_utf8_lossy(&probe.stderr),
-    );
-    assert_eq!(engine.status.code(), Some(1), "{engine_err}");
-    assert_eq!(probe.status.code(), engine.status.code(), "{probe_err}");
-    assert_eq!(
-        error_line(&probe_err, &s.name),
-        "error: dependency failed to start: container PROJECT-db-1 is unhealthy"
-    );
-    assert_eq!(
-        error_line(&probe_err, &s.name),
-        error_line(&engine_err, &s.name)
+    assert_same_failure(
+        &engine,
+        &probe,
+        &s.name,
+        "error: dependency failed to start: container PROJECT-db-1 is unhealthy",
     );
     let web = inspect(&format!("{}-web-1", s.name));
     assert_eq!(web["State"]["Running"], false, "web must not start");
@@ -164,19 +171,11 @@ fn a_never_healthy_service_fails_wait_alike_in_both_modes() {
         &["up", "-d", "--wait", "db"],
         &[("HOIST_READINESS", "probe")],
     );
-    let (engine_err, probe_err) = (
-        String::from_utf8_lossy(&engine.stderr),
-        String::from_utf8_lossy(&probe.stderr),
-    );
-    assert_eq!(engine.status.code(), Some(1), "{engine_err}");
-    assert_eq!(probe.status.code(), engine.status.code(), "{probe_err}");
-    assert_eq!(
-        error_line(&probe_err, &s.name),
-        "error: container PROJECT-db-1 is unhealthy"
-    );
-    assert_eq!(
-        error_line(&probe_err, &s.name),
-        error_line(&engine_err, &s.name)
+    assert_same_failure(
+        &engine,
+        &probe,
+        &s.name,
+        "error: container PROJECT-db-1 is unhealthy",
     );
 }
 
@@ -241,11 +240,7 @@ fn cmd_cmd_shell_and_string_tests_run_as_the_engine_runs_them() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let events: Vec<serde_json::Value> = stderr
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).expect("json event"))
-        .collect();
+    let events = json_events(&stderr);
     let said = |service: &str, status: &str| {
         let id = format!("Container {}-{service}-1", s.name);
         events

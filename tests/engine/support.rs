@@ -228,6 +228,53 @@ pub fn inspect(name: &str) -> serde_json::Value {
     list.get(0).cloned().unwrap_or(serde_json::Value::Null)
 }
 
+/// A command's stdout, as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// A command's stderr, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// The JSON progress events among a command's stderr lines (`--progress json`).
+pub fn json_events(stderr: &str) -> Vec<serde_json::Value> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("json event"))
+        .collect()
+}
+
+/// An engine timestamp (RFC 3339 in UTC, the fraction's trailing zeros trimmed) padded to
+/// nine fraction digits, so that text order is time order (`…05.1Z` would otherwise sort
+/// after `…05.12Z`).
+pub fn sortable_time(value: &serde_json::Value) -> String {
+    let text = value.as_str().expect("a timestamp");
+    let (whole, frac) = text
+        .trim_end_matches('Z')
+        .split_once('.')
+        .unwrap_or((text, ""));
+    format!("{whole}.{frac:0<9}")
+}
+
+/// When `container` started (`State.StartedAt`), sortable.
+pub fn started_at(container: &str) -> String {
+    sortable_time(&inspect(container)["State"]["StartedAt"])
+}
+
+/// When `container`'s first successful engine healthcheck ended, sortable.
+pub fn first_healthy_at(container: &str) -> String {
+    let state = inspect(container);
+    let first_ok = state["State"]["Health"]["Log"]
+        .as_array()
+        .and_then(|log| log.iter().find(|l| l["ExitCode"] == 0))
+        .map(|l| l["End"].clone())
+        .unwrap_or_else(|| panic!("{container} has a successful health check"));
+    sortable_time(&first_ok)
+}
+
 /// How long one hoist command may take in a test before it counts as hung.
 const HUNG_AFTER: std::time::Duration = std::time::Duration::from_secs(240);
 
