@@ -93,6 +93,12 @@ impl Graph {
     /// `within`) that runs through it, 0 for a service that neither depends on another nor
     /// has dependents. A service of a higher rank is on a longer critical path, so `up`
     /// hands it the engine first: both ends of a chain before any independent service.
+    ///
+    /// A dependency never ranks below a service that depends on it (it is raised to its
+    /// dependents' rank): a service waits for every higher-ranked one to be handed to the
+    /// engine, and a dependent waits for its dependencies, so a dependency ranked lower than
+    /// its dependent would wait for it forever (`web: depends_on: [cache, db]` with a longer
+    /// chain below `db` than below `cache`).
     pub fn ranks(&self, within: &BTreeSet<String>) -> BTreeMap<String, usize> {
         let order: Vec<String> = self
             .start_order()
@@ -119,14 +125,24 @@ impl Graph {
                 }
             }
         }
-        within
+        let mut ranks: BTreeMap<String, usize> = within
             .iter()
             .map(|s| {
                 let r = depth.get(s.as_str()).copied().unwrap_or(0)
                     + height.get(s.as_str()).copied().unwrap_or(0);
                 (s.clone(), r)
             })
-            .collect()
+            .collect();
+        // Dependents first, so a raise reaches the whole chain below them.
+        for name in order.iter().rev() {
+            let own = ranks.get(name).copied().unwrap_or(0);
+            for dep in self.dependencies(name) {
+                if let Some(r) = ranks.get_mut(&dep.service) {
+                    *r = (*r).max(own);
+                }
+            }
+        }
+        ranks
     }
 
     /// Services in an order where each comes after its dependencies (name order among
@@ -208,6 +224,19 @@ mod tests {
         let some: BTreeSet<String> = ["a", "d"].iter().map(|s| s.to_string()).collect();
         assert_eq!(g.ranks(&some)["a"], 1);
         assert_eq!(g.ranks(&some)["d"], 1);
+    }
+
+    #[test]
+    fn a_dependency_never_ranks_below_its_dependent() {
+        // web <- cache, web <- db <- init: cache's own chain is shorter than web's.
+        let g = graph(
+            &[("web", "cache"), ("web", "db"), ("db", "init")],
+            &["web", "cache", "db", "init"],
+        );
+        let all: BTreeSet<String> = g.services().map(str::to_string).collect();
+        let r = g.ranks(&all);
+        assert!(r["cache"] >= r["web"], "{r:?}");
+        assert_eq!((r["init"], r["db"], r["web"]), (2, 2, 2));
     }
 
     #[test]

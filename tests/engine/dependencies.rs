@@ -304,3 +304,38 @@ fn no_deps_starts_only_the_named_service_and_no_start_only_creates() {
         "created"
     );
 }
+
+#[test]
+fn a_dependency_with_a_shorter_chain_than_its_dependent_does_not_hang_up() {
+    // web waits for cache to start; cache's own chain is shorter than web's, which once
+    // made cache wait for web to be handed to the engine first: neither ever started.
+    let compose = "services:
+  init:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+  db:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    depends_on: [init]
+  cache:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+  web:
+    image: $IMAGE
+    command: [\"sleep\", \"300\"]
+    stop_grace_period: 1s
+    depends_on: [cache, db]
+";
+    let s = Stack::new("shortdep", compose);
+    s.ok(&["up", "-d"]);
+    for svc in ["init", "db", "cache", "web"] {
+        assert_eq!(
+            inspect(&format!("{}-{svc}-1", s.name))["State"]["Running"],
+            true,
+            "{svc} runs"
+        );
+    }
+}
