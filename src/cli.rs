@@ -368,6 +368,14 @@ pub struct UpArgs {
     pub readiness: Readiness,
 }
 
+impl UpArgs {
+    /// True when `up` stays attached to the containers' output: it then owns Ctrl-C, and
+    /// stops the stack on it.
+    pub fn attaches(&self) -> bool {
+        !self.detach && !self.wait && !self.no_start
+    }
+}
+
 /// Where `up` learns that a service with a healthcheck is healthy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Readiness {
@@ -685,14 +693,13 @@ pub struct CreateArgs {
     /// Services to create (with their dependencies); all when none are named.
     #[arg(value_name = "SERVICE")]
     pub services: Vec<String>,
-    /// Build images before creating containers (hoist does not build yet: accepted for
-    /// compatibility).
+    /// Build images before creating containers.
     #[arg(long, conflicts_with = "no_build")]
     pub build: bool,
     /// Don't build an image, even if it's policy.
     #[arg(long)]
     pub no_build: bool,
-    /// Pull image before running: always, missing, never, build (hoist does not pull yet).
+    /// Pull image before creating: always, missing, never, build (build the image instead).
     #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never", "build", "if_not_present"])]
     pub pull: Option<String>,
     /// Pull without printing progress information.

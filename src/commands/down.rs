@@ -111,14 +111,13 @@ async fn remove_in_reverse_order(
         tasks.spawn(async move {
             // A service's replicas go down together: ten replicas with a 10 s grace period
             // take 10 s, not 100.
-            let outcomes = futures_util::future::join_all(list.iter().map(|c| async {
+            let result = ops::all_at_once(list.iter(), |c| async {
                 if c.is_running() {
                     ops::stop(&docker, &ui, &c.id, &c.name, t).await?;
                 }
                 ops::remove(&docker, &ui, &c.id, &c.name, volumes).await
-            }))
+            })
             .await;
-            let result = outcomes.into_iter().find(Result::is_err).unwrap_or(Ok(()));
             (service, result)
         });
     };

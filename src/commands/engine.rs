@@ -29,7 +29,7 @@ pub fn run(cli: &Cli, warnings: &mut Vec<String>) -> Result<(String, i32), Error
         // Attached `up` handles Ctrl-C itself: it stops the stack before returning. So do
         // `run` (stops its container) and `attach` (passes the signal on).
         match &cli.command {
-            Command::Up(args) if !args.detach && !args.wait && !args.no_start => {
+            Command::Up(args) if args.attaches() => {
                 return dispatch(cli, warnings).await;
             }
             Command::Run(_) | Command::Attach(_) => return dispatch(cli, warnings).await,
@@ -307,7 +307,8 @@ async fn run_up(
     warnings: &mut Vec<String>,
 ) -> Result<(String, i32), Error> {
     // Attached mode stops the stack on Ctrl-C, even one pressed while it is starting.
-    let interrupts = (!args.detach && !args.wait && !args.no_start)
+    let interrupts = args
+        .attaches()
         .then(crate::commands::interrupt::Interrupts::listen);
     let lp = load_project(cli, &args.services, warnings)?;
     let session = session_for(cli, &lp, "Running").await?;

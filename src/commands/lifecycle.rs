@@ -120,21 +120,6 @@ where
     first_error.map_or(Ok(()), Err)
 }
 
-/// Runs `each` on every container of `list` at once; the first error wins.
-async fn all_at_once<'a, Fut>(
-    list: impl Iterator<Item = &'a ProjectContainer>,
-    each: impl Fn(&'a ProjectContainer) -> Fut,
-) -> Result<(), EngineError>
-where
-    Fut: std::future::Future<Output = Result<(), EngineError>>,
-{
-    futures_util::future::join_all(list.map(each))
-        .await
-        .into_iter()
-        .find(Result::is_err)
-        .unwrap_or(Ok(()))
-}
-
 /// `start`: starts the stopped containers, dependencies first, independent services at once.
 pub async fn start(session: &Session, args: &ServicesTimeoutArgs) -> Result<(), EngineError> {
     let services = selected(session, &args.services, args.no_deps)?;
@@ -151,7 +136,7 @@ pub async fn start(session: &Session, args: &ServicesTimeoutArgs) -> Result<(), 
             let stopped = found
                 .iter()
                 .filter(|c| c.service == service && !c.is_running());
-            all_at_once(stopped, |c| {
+            ops::all_at_once(stopped, |c| {
                 ops::start(&session.docker, &session.ui, &c.id, &c.name, &service)
             })
             .await
@@ -175,7 +160,7 @@ pub async fn stop(session: &Session, args: &ServicesTimeoutArgs) -> Result<(), E
         async move {
             let timeout = stop_timeout(session, args, &service);
             let mine = found.iter().filter(|c| c.service == service);
-            all_at_once(mine, |c| {
+            ops::all_at_once(mine, |c| {
                 ops::stop(&session.docker, &session.ui, &c.id, &c.name, timeout)
             })
             .await
@@ -198,7 +183,7 @@ pub async fn restart(session: &Session, args: &ServicesTimeoutArgs) -> Result<()
         async move {
             let timeout = stop_timeout(session, args, &service);
             let mine = found.iter().filter(|c| c.service == service);
-            all_at_once(mine, |c| {
+            ops::all_at_once(mine, |c| {
                 let service = &service;
                 async move {
                     if c.is_running() {

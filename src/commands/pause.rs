@@ -5,7 +5,7 @@ use bollard::Docker;
 use crate::cli::ServicesArgs;
 use crate::engine::containers;
 use crate::engine::error::EngineError;
-use crate::engine::ops::{Ui, report};
+use crate::engine::ops::{self, Ui, report};
 use crate::ui::event::{ResourceKind, Status, text};
 
 /// Pauses (`pause` true) or unpauses every running container of the named services (all
@@ -23,7 +23,7 @@ pub async fn run(
         .filter(|c| !c.oneoff)
         .filter(|c| args.services.is_empty() || args.services.contains(&c.service))
         .collect();
-    let jobs = found.iter().map(|c| async move {
+    ops::all_at_once(found.iter(), |c| async move {
         let (result, verb, done) = if pause {
             (docker.pause_container(&c.id).await, "pausing", text::PAUSED)
         } else {
@@ -35,10 +35,7 @@ pub async fn run(
         };
         result.map_err(|e| EngineError::api(format!("{verb} {}", c.name), e))?;
         report(ui, ResourceKind::Container, &c.name, Status::Done, done);
-        Ok::<_, EngineError>(())
-    });
-    for r in futures_util::future::join_all(jobs).await {
-        r?;
-    }
-    Ok(())
+        Ok(())
+    })
+    .await
 }

@@ -16,8 +16,6 @@ use super::reference::Reference;
 /// The docker CLI configuration, read once per command.
 #[derive(Debug, Clone, Default)]
 pub struct DockerConfig {
-    /// Where it was read from (for error messages).
-    path: PathBuf,
     /// The parsed file; `Null` when there is none.
     json: Value,
 }
@@ -41,10 +39,7 @@ impl DockerConfig {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(DockerConfig {
-                    path,
-                    json: Value::Null,
-                });
+                return Ok(DockerConfig { json: Value::Null });
             }
             Err(e) => {
                 return Err(EngineError::Credentials {
@@ -61,7 +56,7 @@ impl DockerConfig {
                 message: format!("{} is not valid JSON: {e}", path.display()),
             })?
         };
-        Ok(DockerConfig { path, json })
+        Ok(DockerConfig { json })
     }
 
     /// The credentials for the registry of `image`, or `None` to go anonymous.
@@ -136,11 +131,6 @@ impl DockerConfig {
         keys.sort();
         keys.dedup();
         keys
-    }
-
-    /// Where the configuration lives (for messages).
-    pub fn path(&self) -> &std::path::Path {
-        &self.path
     }
 }
 
@@ -221,7 +211,6 @@ mod tests {
 
     fn config(json: &str) -> DockerConfig {
         DockerConfig {
-            path: PathBuf::from("config.json"),
             json: serde_json::from_str(json).unwrap(),
         }
     }

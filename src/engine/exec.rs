@@ -77,14 +77,19 @@ pub async fn exec(
             return Ok(stream::SIGPIPE_STATUS);
         }
     }
-    // The output ends when the process does; its status can trail by a moment.
+    let code = exit_code(docker, &created.id)
+        .await
+        .map_err(|e| EngineError::api(what(), e))?;
+    Ok(code.unwrap_or(0))
+}
+
+/// The exit code of exec `id` once its process has ended (None when the engine gives
+/// none). Its output ends when the process does, but the status can trail by a moment.
+pub async fn exit_code(docker: &Docker, id: &str) -> Result<Option<i64>, bollard::errors::Error> {
     loop {
-        let inspected = docker
-            .inspect_exec(&created.id)
-            .await
-            .map_err(|e| EngineError::api(what(), e))?;
+        let inspected = docker.inspect_exec(id).await?;
         if inspected.running != Some(true) {
-            return Ok(inspected.exit_code.unwrap_or(0));
+            return Ok(inspected.exit_code);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -10,6 +10,7 @@ use bollard::query_parameters::{
     StartContainerOptions, StopContainerOptions, UploadToContainerOptions,
 };
 
+use super::containers::ProjectContainer;
 use super::error::{EngineError, api_message};
 use crate::ui::event::{Event, ResourceKind, Status};
 use crate::ui::progress::Renderer;
@@ -263,4 +264,19 @@ fn classify(service: &str, action: String, e: bollard::errors::Error) -> EngineE
         };
     }
     EngineError::Api { action, message }
+}
+
+/// Runs `each` on every container of `list` at once; the first error wins.
+pub async fn all_at_once<'a, Fut>(
+    list: impl Iterator<Item = &'a ProjectContainer>,
+    each: impl Fn(&'a ProjectContainer) -> Fut,
+) -> Result<(), EngineError>
+where
+    Fut: std::future::Future<Output = Result<(), EngineError>>,
+{
+    futures_util::future::join_all(list.map(each))
+        .await
+        .into_iter()
+        .find(Result::is_err)
+        .unwrap_or(Ok(()))
 }

@@ -33,6 +33,7 @@ use futures_util::StreamExt;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+use super::error::EngineError;
 use super::watch::{ContainerState, Probed, Watcher};
 
 /// How many healthcheck runs may be in flight at once, across the whole `up`.
@@ -356,16 +357,10 @@ async fn run_once(docker: &Docker, id: &str, argv: &[String], timeout: Duration)
             Ok(StartExecResults::Detached) => {}
             Err(e) => return refusal(&e),
         }
-        // The exit code may trail the end of the stream by a moment.
-        loop {
-            match docker.inspect_exec(&exec.id).await {
-                Ok(r) if r.running == Some(true) => {
-                    tokio::time::sleep(Duration::from_millis(20)).await
-                }
-                Ok(r) if r.exit_code == Some(0) => return Run::Passed,
-                Ok(_) => return Run::Failed,
-                Err(e) => return refusal(&e),
-            }
+        match super::exec::exit_code(docker, &exec.id).await {
+            Ok(Some(0)) => Run::Passed,
+            Ok(_) => Run::Failed,
+            Err(e) => refusal(&e),
         }
     };
     // A run that outlasts the timeout is a failure, as the engine counts it.
@@ -378,9 +373,7 @@ async fn run_once(docker: &Docker, id: &str, argv: &[String], timeout: Duration)
 /// or the run failed.
 fn refusal(e: &bollard::errors::Error) -> Run {
     match e {
-        bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        } => Run::Gone,
+        e if EngineError::is_not_found(e) => Run::Gone,
         bollard::errors::Error::DockerResponseServerError {
             status_code: 409, ..
         } => Run::NotRunning,
