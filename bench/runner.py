@@ -23,7 +23,6 @@ import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIOS_DIR = os.path.join(REPO, "bench", "scenarios")
-IMAGE = "hoist-test/busybox:latest"
 PROJECT_LABEL = "com.docker.compose.project"
 
 
@@ -398,10 +397,16 @@ def healthchecked(names):
     """The containers among `names` that have a healthcheck test."""
     if not names:
         return []
-    out = docker(["inspect", "-f", "{{.Name}} {{if .Config.Healthcheck}}"
-                  "{{index .Config.Healthcheck.Test 0}}{{else}}NONE{{end}}"] + names)
-    return [n.lstrip("/") for n, kind in (line.split() for line in out.splitlines())
-            if kind != "NONE"]
+    # The rule engine_floor.rs uses: a test, and not NONE. A healthcheck with only timings
+    # (no test) has a null Test, which a template's `index` would fail on.
+    out = docker(["inspect", "-f", "{{.Name}} {{json .Config.Healthcheck}}"] + names)
+    checked = []
+    for line in out.splitlines():
+        name, hc = line.split(" ", 1)
+        test = (json.loads(hc) or {}).get("Test") or []
+        if test and test[0] != "NONE":
+            checked.append(name.lstrip("/"))
+    return checked
 
 
 def parse_time(stamp):
@@ -563,24 +568,33 @@ class ExecWatch:
     alike) while a command runs; never timed itself."""
 
     def __init__(self, project):
-        self.prefix = project + "-"
         self.t0 = time.time_ns()
+        # --since replays what happens before the subscription is in place.
         self.proc = subprocess.Popen(
-            ["docker", "events", "--filter", "type=container", "--filter", "event=exec_die",
+            ["docker", "events", "--since", f"{self.t0 / 1e9:.9f}",
+             "--filter", "type=container", "--filter", "event=exec_die",
+             "--filter", f"label={PROJECT_LABEL}={project}",
              "--format", '{{.TimeNano}} {{.Actor.Attributes.name}} '
                          '{{index .Actor.Attributes "exitCode"}}'],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def first_answers(self):
         """{container: seconds from the watch's start to its first exec that exited 0}. Stops
-        the watch, after a moment for the events of the last runs to arrive."""
+        the watch, after a moment for the events of the last runs to arrive. A watch that
+        ended by itself failed: that is the runner's error, not the services'."""
         time.sleep(0.5)
-        self.proc.terminate()
-        out, _ = self.proc.communicate()
+        ended = self.proc.poll()
+        if ended is None:
+            self.proc.terminate()
+        out, err = self.proc.communicate()
+        if ended is not None:
+            raise BenchError(f"`docker events` ended early ({ended}): {err.strip()}")
         first = {}
         for line in out.splitlines():
             parts = line.split()
-            if len(parts) == 3 and parts[2] == "0" and parts[1].startswith(self.prefix):
+            if len(parts) != 3:
+                raise BenchError(f"unexpected `docker events` line: {line!r}")
+            if parts[2] == "0":
                 first.setdefault(parts[1], (int(parts[0]) - self.t0) / 1e9)
         return first
 
@@ -703,8 +717,10 @@ def run_op(sc, res, who, op, timed, round_no, rss=None):
     watch = None
     if sc.answers and who == "hoist" and op == "up-wait" and timed and round_no >= sc.warmup:
         watch = ExecWatch(sc.project)
-    outcome = execute(cmd, sc.dir, env)
-    answers = watch.first_answers() if watch else None
+    try:
+        outcome = execute(cmd, sc.dir, env)
+    finally:
+        answers = watch.first_answers() if watch else None
     peak = rss.take() if rss is not None else None
     if round_no < 0:
         tag = "setup"
@@ -811,7 +827,8 @@ def run_scenario(sc):
         if any(op == "config" for op, _ in sc.steps):
             config_parity(sc, res)
         if sc.state == "running":
-            run_op(sc, res, "compose", "up-wait", False, -1)
+            if not run_op(sc, res, "compose", "up-wait", False, -1):
+                raise BenchError("Compose could not bring the running project up")
         rounds = sc.warmup + sc.runs
         for r in range(rounds):
             measure_rss = rss if r == 0 else None
