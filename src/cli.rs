@@ -579,10 +579,11 @@ pub struct LogsArgs {
     /// Show timestamps.
     #[arg(short = 't', long)]
     pub timestamps: bool,
-    /// Only lines since this time: a duration ago (`10m`, `1h30m`) or a Unix timestamp.
+    /// Only lines since this time: a duration ago (`10m`, `1h30m`), an RFC 3339 time or a
+    /// Unix timestamp.
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
-    /// Only lines before this time: a duration ago or a Unix timestamp.
+    /// Only lines before this time: a duration ago, an RFC 3339 time or a Unix timestamp.
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
     /// Print without colours.

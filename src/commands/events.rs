@@ -67,11 +67,14 @@ pub async fn run(docker: &Docker, project: &str, args: &EventsArgs) -> Result<()
     Ok(())
 }
 
-/// `--since`/`--until` as the engine takes them: Unix seconds (a duration ago is converted).
+/// `--since`/`--until` as the engine takes them: Unix seconds (an RFC 3339 time or a
+/// duration ago is converted).
 fn time_arg(value: Option<&str>) -> Result<Option<String>, EngineError> {
     match value {
         None => Ok(None),
-        Some(v) => Ok(Some(super::logs::parse_time(Some(v))?.to_string())),
+        Some(v) => Ok(Some(
+            super::logs::parse_time("events", Some(v))?.to_string(),
+        )),
     }
 }
 
