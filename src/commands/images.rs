@@ -93,7 +93,9 @@ pub async fn run(
         ids.push(id);
     }
     if args.quiet {
-        ids.dedup();
+        // Each image once, in first-seen order: replicas and services share images.
+        let mut seen = std::collections::HashSet::new();
+        ids.retain(|id| seen.insert(id.clone()));
         return Ok(ids.into_iter().map(|i| i + "\n").collect());
     }
     Ok(match args.format {

@@ -35,7 +35,9 @@ pub async fn local_images(
     docker: &Docker,
     images: impl IntoIterator<Item = String>,
 ) -> Result<BTreeMap<String, LocalImage>, EngineError> {
-    let lookups = images.into_iter().map(|image| async move {
+    // Each image once, however many services name it.
+    let unique: std::collections::BTreeSet<String> = images.into_iter().collect();
+    let lookups = unique.into_iter().map(|image| async move {
         let found = docker.inspect_image(&image).await;
         (image, found)
     });

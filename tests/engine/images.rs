@@ -621,6 +621,28 @@ fn images_lists_the_containers_images_like_compose() {
 }
 
 #[test]
+fn images_quiet_prints_each_image_once() {
+    // app's built image sorts between two containers of the test image.
+    let (_cleanup, s) = built_stack(
+        "imagesq",
+        "      context: .\n      dockerfile_inline: \"FROM $IMAGE\\nLABEL imagesq=1\\n\"\n",
+    );
+    let compose = std::fs::read_to_string(s.dir.join("compose.yaml")).expect("compose.yaml");
+    s.write(
+        "compose.yaml",
+        &format!(
+            "{compose}  aa:\n    image: $IMAGE\n    command: [\"sleep\", \"300\"]\n  \
+             zz:\n    image: $IMAGE\n    command: [\"sleep\", \"300\"]\n"
+        ),
+    );
+    s.ok(&["up", "-d"]);
+    let ids = s.ok(&["images", "-q"]);
+    let lines: Vec<&str> = ids.lines().collect();
+    assert_eq!(lines.len(), 2, "{ids}");
+    assert_ne!(lines[0], lines[1], "{ids}");
+}
+
+#[test]
 fn buildkit_only_attributes_do_not_stop_up_when_the_image_is_there() {
     let (_cleanup, s) = built_stack(
         "buildkitok",
