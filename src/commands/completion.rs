@@ -216,21 +216,19 @@ fn list_services(global: &GlobalArgs, cwd: &Path) -> Option<String> {
     let opts =
         crate::options::resolve(global, Environment::from_process(), cwd, &mut warnings).ok()?;
     let loaded = load::load(&opts, &mut warnings).ok()?;
-    let json = loaded.document.to_json();
-    let mut names: Vec<String> = json
-        .get("services")
-        .and_then(|s| s.as_object())
-        .map(|s| s.keys().cloned().collect())
-        .unwrap_or_default();
+    let mut names = super::config::keys(&loaded.document, "services");
     names.extend(loaded.disabled.keys().cloned());
     names.sort();
     names.dedup();
     Some(names.into_iter().map(|n| n + "\n").collect())
 }
 
-/// The global flags that choose the project, read from the words typed so far.
+/// The global flags that choose the project, read from the words typed so far. `-f` and
+/// `-p` are global only before the command (`logs -f` follows, `run -p` publishes); the
+/// long forms count anywhere, as clap takes them.
 fn global_flags(words: &[String]) -> GlobalArgs {
     let mut global = GlobalArgs::default();
+    let mut before_command = true;
     let mut i = 0;
     while i < words.len() {
         let word = &words[i];
@@ -238,16 +236,22 @@ fn global_flags(words: &[String]) -> GlobalArgs {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (word.as_str(), None),
         };
-        let takes = matches!(
-            flag,
-            "-f" | "--file"
-                | "-p"
-                | "--project-name"
-                | "--project-directory"
-                | "--env-file"
-                | "--profile"
-        );
+        let takes = match flag {
+            "-f" | "-p" => before_command,
+            "--file"
+            | "--project-name"
+            | "--project-directory"
+            | "--env-file"
+            | "--profile"
+            | "--progress"
+            | "--parallel"
+            | "--ansi" => true,
+            _ => false,
+        };
         if !takes {
+            if !word.starts_with('-') {
+                before_command = false;
+            }
             i += 1;
             continue;
         }
@@ -266,7 +270,9 @@ fn global_flags(words: &[String]) -> GlobalArgs {
             "-p" | "--project-name" => global.project_name = Some(value),
             "--project-directory" => global.project_directory = Some(value.into()),
             "--env-file" => global.env_file.push(value.into()),
-            _ => global.profile.push(value),
+            "--profile" => global.profile.push(value),
+            // Output flags: their value is not the command.
+            _ => {}
         }
         i += 1;
     }
@@ -289,6 +295,21 @@ mod tests {
         assert_eq!(g.file, vec!["a.yaml", "b.yaml"]);
         assert_eq!(g.project_name.as_deref(), Some("demo"));
         assert_eq!(g.profile, vec!["dev"]);
+    }
+
+    #[test]
+    fn short_flags_after_the_command_are_the_commands_own() {
+        // `logs -f` follows, `run -p` publishes: neither names a file or a project.
+        let g = global_flags(&words("-f a.yaml logs -f web"));
+        assert_eq!(g.file, vec!["a.yaml"]);
+        let g = global_flags(&words("run -p 80:80 web"));
+        assert_eq!(g.project_name, None);
+        // The value of an output flag before the command is not the command.
+        let g = global_flags(&words("--progress plain -f x.yaml logs"));
+        assert_eq!(g.file, vec!["x.yaml"]);
+        // The long forms count anywhere.
+        let g = global_flags(&words("logs --project-name demo web"));
+        assert_eq!(g.project_name.as_deref(), Some("demo"));
     }
 
     #[test]

@@ -112,7 +112,8 @@ fn lines(items: Vec<String>) -> String {
     items.into_iter().map(|s| s + "\n").collect()
 }
 
-fn keys(doc: &Node, kind: &str) -> Vec<String> {
+/// The names under the top-level mapping `kind` (services, networks, ...), in the document's order.
+pub(crate) fn keys(doc: &Node, kind: &str) -> Vec<String> {
     doc.get(kind)
         .and_then(Node::as_map)
         .map(|m| m.keys().cloned().collect())
