@@ -74,8 +74,8 @@ pub async fn run_pulls(
             action: "pulling images".into(),
             message: e.to_string(),
         })?;
-        if let Err(e) = &result {
-            if !jobs[i].buildable && !ignore_failures {
+        match result {
+            Err(e) if !jobs[i].buildable && !ignore_failures => {
                 tasks.abort_all();
                 for service in running_set(&running).iter() {
                     session.ui.event(
@@ -83,35 +83,18 @@ pub async fn run_pulls(
                             .with_details(text::INTERRUPTED),
                     );
                 }
-                return Err(clone_error(e));
+                return Err(e);
+            }
+            result => {
+                results.insert(i, result);
             }
         }
-        results.insert(i, result);
     }
     Ok(jobs.into_iter().zip(results.into_values()).collect())
 }
 
 fn running_set(m: &Mutex<BTreeSet<String>>) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Pull errors carry only text: a copy for the caller while the result keeps its own.
-fn clone_error(e: &EngineError) -> EngineError {
-    match e {
-        EngineError::PullFailed {
-            service,
-            image,
-            message,
-        } => EngineError::PullFailed {
-            service: service.clone(),
-            image: image.clone(),
-            message: message.clone(),
-        },
-        other => EngineError::Api {
-            action: "pull".into(),
-            message: other.to_string(),
-        },
-    }
 }
 
 /// `hoist pull`: every image of the selected services, as Compose decides (services
