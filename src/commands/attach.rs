@@ -63,7 +63,9 @@ pub async fn run(docker: &Docker, project: &str, args: &AttachArgs) -> Result<i3
             }
         }
     }
-    Ok(exit_after_detach_or_exit(docker, &watcher, &target).await)
+    // The streams ended: the process exited (its status), or the user detached (0).
+    let code = exec::exit_after_streams(docker, &watcher, &target.id, Duration::from_secs(2)).await;
+    Ok(super::exec::exit_status(code))
 }
 
 async fn forward_interrupt(docker: &Docker, target: &ProjectContainer) {
@@ -75,32 +77,4 @@ async fn forward_interrupt(docker: &Docker, target: &ProjectContainer) {
             }),
         )
         .await;
-}
-
-/// The streams ended: the process exited (its status), or the user detached (0).
-async fn exit_after_detach_or_exit(
-    docker: &Docker,
-    watcher: &Watcher,
-    target: &ProjectContainer,
-) -> i32 {
-    let died = watcher.wait_for(&target.id, |s| {
-        (!s.running).then_some(s.exit_code).flatten()
-    });
-    if let Ok(code) = tokio::time::timeout(Duration::from_secs(2), died).await {
-        return super::exec::exit_status(code);
-    }
-    match docker
-        .inspect_container(&target.id, None::<InspectContainerOptions>)
-        .await
-    {
-        Ok(info) => {
-            let state = info.state.unwrap_or_default();
-            if state.running == Some(true) {
-                0
-            } else {
-                super::exec::exit_status(state.exit_code.unwrap_or(0))
-            }
-        }
-        Err(_) => 0,
-    }
 }

@@ -9,8 +9,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::query_parameters::InspectContainerOptions;
-
 use crate::cli::{Ansi, Progress, RunArgs, UpArgs};
 use crate::commands::{pull, up};
 use crate::compose::canonical;
@@ -85,7 +83,8 @@ pub async fn run(
         // Compose, whose CLI dies of SIGPIPE here.
         return Ok((String::new(), stream::SIGPIPE_STATUS as i32));
     }
-    let code = exit_code(&session, &watcher, &id).await;
+    let code =
+        exec::exit_after_streams(&session.docker, &watcher, &id, Duration::from_secs(5)).await;
     if args.rm {
         wait_removed(docker, &id).await;
     }
@@ -240,30 +239,6 @@ async fn wait_removed(docker: &bollard::Docker, id: &str) {
         }),
     );
     let _ = tokio::time::timeout(Duration::from_secs(30), wait.next()).await;
-}
-
-/// The exit status once the streams have ended: from the `die` event, else (an output
-/// that ended without an exit: the user detached) 0 while the container still runs.
-async fn exit_code(session: &Session, watcher: &Watcher, id: &str) -> i64 {
-    let died = watcher.wait_for(id, |s| (!s.running).then_some(s.exit_code).flatten());
-    if let Ok(code) = tokio::time::timeout(Duration::from_secs(5), died).await {
-        return code;
-    }
-    match session
-        .docker
-        .inspect_container(id, None::<InspectContainerOptions>)
-        .await
-    {
-        Ok(info) => {
-            let state = info.state.unwrap_or_default();
-            if state.running == Some(true) {
-                0
-            } else {
-                state.exit_code.unwrap_or(0)
-            }
-        }
-        Err(_) => 0,
-    }
 }
 
 /// The one-off request the command line describes. `environment` resolves `-e KEY`

@@ -6,11 +6,12 @@ use std::time::Duration;
 use bollard::Docker;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::ExecConfig;
-use bollard::query_parameters::AttachContainerOptions;
+use bollard::query_parameters::{AttachContainerOptions, InspectContainerOptions};
 
 use super::containers::ProjectContainer;
 use super::error::EngineError;
 use super::stream::{self, Tty, Wiring};
+use super::watch::Watcher;
 use crate::ui::terminal::RawMode;
 
 /// A command to execute in a running container.
@@ -92,6 +93,35 @@ pub async fn exit_code(docker: &Docker, id: &str) -> Result<Option<i64>, bollard
             return Ok(inspected.exit_code);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The exit code of container `id` once its attached streams have ended: the watcher's
+/// `die` within `grace`; else the streams ended without an exit (the user detached), which
+/// is 0 while the container still runs, or the exit code the engine recorded.
+pub async fn exit_after_streams(
+    docker: &Docker,
+    watcher: &Watcher,
+    id: &str,
+    grace: Duration,
+) -> i64 {
+    let died = watcher.wait_for(id, |s| (!s.running).then_some(s.exit_code).flatten());
+    if let Ok(code) = tokio::time::timeout(grace, died).await {
+        return code;
+    }
+    match docker
+        .inspect_container(id, None::<InspectContainerOptions>)
+        .await
+    {
+        Ok(info) => {
+            let state = info.state.unwrap_or_default();
+            if state.running == Some(true) {
+                0
+            } else {
+                state.exit_code.unwrap_or(0)
+            }
+        }
+        Err(_) => 0,
     }
 }
 
