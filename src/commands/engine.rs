@@ -314,7 +314,7 @@ async fn run_up(
     let session = session_for(cli, &lp, "Running").await?;
     let disabled: BTreeSet<String> = lp.loaded.disabled.keys().cloned().collect();
     let result = match pull::ensure_images(&session, args, cli.global.parallel).await {
-        Ok(()) => up::converge_and_start(session.clone(), args, &disabled, warnings).await,
+        Ok(have) => up::converge_and_start(session.clone(), args, &disabled, &have, warnings).await,
         Err(e) => Err(e),
     };
     let started = match result {

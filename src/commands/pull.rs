@@ -14,7 +14,7 @@ use crate::engine::images::{self, PullRequest};
 use crate::engine::project::Session;
 use crate::engine::reference::Reference;
 use crate::plan::graph::Graph;
-use crate::plan::images::{PullPolicy, UpImageOptions, plan_up};
+use crate::plan::images::{LocalImage, PullPolicy, UpImageOptions, plan_up};
 use crate::ui::event::{Event, ResourceKind, text};
 
 /// What the pulls of one command share.
@@ -194,12 +194,13 @@ pub async fn run(
 /// What `up` does before creating containers (Compose's `ensureImagesExists`): pull what
 /// the policies ask for, in parallel, then build what has `build:` and is still missing
 /// (or everything buildable under `--build` / `pull_policy: build`). A service whose image
-/// is still missing fails here, naming the image and why hoist did not get it.
+/// is still missing fails here, naming the image and why hoist did not get it. Returns
+/// what the engine has of the target images, so `up` need not inspect them again.
 pub async fn ensure_images(
     session: &Arc<Session>,
     args: &UpArgs,
     parallel: Option<i64>,
-) -> Result<(), EngineError> {
+) -> Result<BTreeMap<String, LocalImage>, EngineError> {
     let project = session.project.clone();
     let graph = Graph::of(&project);
     let targets = graph.select(&args.services, !args.no_deps);
@@ -305,5 +306,5 @@ pub async fn ensure_images(
             hint,
         });
     }
-    Ok(())
+    Ok(have)
 }

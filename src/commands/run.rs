@@ -4,7 +4,7 @@
 //! `plan::oneoff` changes it, attached to, started, and waited for. The exit status is the
 //! command's own; Ctrl-C stops the container (and removes it with `--rm`) and exits 130.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +23,7 @@ use crate::engine::stream;
 use crate::engine::watch::Watcher;
 use crate::exit::Error;
 use crate::plan::graph::Graph;
+use crate::plan::images::LocalImage;
 use crate::plan::oneoff::{self, OneOffRequest};
 use crate::ui::progress;
 use crate::ui::terminal;
@@ -148,11 +149,14 @@ async fn prepare(
         build: args.build,
         ..UpArgs::default()
     };
-    pull::ensure_images(session, &images, None).await?;
-    let image_id = session.image_id(&service).await?;
+    let have = pull::ensure_images(session, &images, None).await?;
+    let image_id = match have.get(&session.image_of(&service)) {
+        Some(local) => local.id.clone(),
+        None => session.image_id(&service).await?,
+    };
 
     if !args.no_deps {
-        start_dependencies(session, args, disabled, warnings).await?;
+        start_dependencies(session, args, disabled, &have, warnings).await?;
     }
     let targets = BTreeSet::from([service.name.clone()]);
     up::ensure_resources(session, &targets, warnings).await?;
@@ -188,6 +192,7 @@ async fn start_dependencies(
     session: &Arc<Session>,
     args: &RunArgs,
     disabled: &BTreeSet<String>,
+    known: &BTreeMap<String, LocalImage>,
     warnings: &mut Vec<String>,
 ) -> Result<(), Error> {
     let graph = Graph::of(&session.project);
@@ -201,7 +206,8 @@ async fn start_dependencies(
         remove_orphans: args.remove_orphans,
         ..UpArgs::default()
     };
-    let started = up::converge_and_start(session.clone(), &up_args, disabled, warnings).await?;
+    let started =
+        up::converge_and_start(session.clone(), &up_args, disabled, known, warnings).await?;
     for dep in &deps {
         for (id, name) in started.containers.get(&dep.service).into_iter().flatten() {
             let condition = dep.condition.clone();

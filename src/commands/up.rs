@@ -22,6 +22,7 @@ use crate::engine::spec::{self, CreateOptions, Inherit, InheritedMount, PeerCont
 use crate::engine::watch::{ContainerState, Health, Watcher};
 use crate::plan::converge::{self, Action, Desired, RecreatePolicy};
 use crate::plan::graph::{Dependency, Graph};
+use crate::plan::images::LocalImage;
 use crate::ui::event::{ResourceKind, Status};
 
 /// How far a service has come, as its dependents see it.
@@ -56,6 +57,7 @@ pub async fn converge_and_start(
     session: Arc<Session>,
     args: &UpArgs,
     disabled: &BTreeSet<String>,
+    known: &BTreeMap<String, LocalImage>,
     warnings: &mut Vec<String>,
 ) -> Result<Started, EngineError> {
     let graph = Graph::of(&session.project);
@@ -89,7 +91,7 @@ pub async fn converge_and_start(
     );
     let base_peers = Arc::new(peers_of(&existing));
     let ranks = graph.ranks(&targets);
-    let images = Arc::new(image_ids(&session, &targets).await);
+    let images = Arc::new(image_ids(&session, &targets, known).await);
     let mut tasks: JoinSet<(String, ServiceResult)> = JoinSet::new();
     for name in &targets {
         let Some((tx, _)) = channels.remove(name) else {
@@ -194,11 +196,13 @@ fn health_gated(
         .collect()
 }
 
-/// The image ID of every target service, each distinct image inspected once and all in
-/// parallel. A failure is kept as text; the service's own job reports it in context.
+/// The image ID of every target service: from `known` (what `ensure_images` already
+/// inspected), else each distinct image inspected once, all in parallel. A failure is kept
+/// as text; the service's own job reports it in context.
 async fn image_ids(
     session: &Session,
     targets: &BTreeSet<String>,
+    known: &BTreeMap<String, LocalImage>,
 ) -> HashMap<String, Result<String, String>> {
     let mut by_image: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for name in targets {
@@ -210,9 +214,12 @@ async fn image_ids(
         }
     }
     let lookups = by_image.into_iter().map(|(image, services)| async move {
-        let id = match session.docker.inspect_image(&image).await {
-            Ok(found) => Ok(found.id.unwrap_or_default()),
-            Err(e) => Err(crate::engine::error::api_message(&e)),
+        let id = match known.get(&image) {
+            Some(local) => Ok(local.id.clone()),
+            None => match session.docker.inspect_image(&image).await {
+                Ok(found) => Ok(found.id.unwrap_or_default()),
+                Err(e) => Err(crate::engine::error::api_message(&e)),
+            },
         };
         (services, id)
     });
