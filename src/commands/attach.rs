@@ -7,6 +7,9 @@ use std::time::Duration;
 use bollard::Docker;
 use bollard::query_parameters::{InspectContainerOptions, KillContainerOptions};
 
+use tokio::signal::unix::SignalKind;
+
+use super::interrupt::Interrupts;
 use crate::cli::AttachArgs;
 use crate::engine::containers::{self, ProjectContainer};
 use crate::engine::error::EngineError;
@@ -17,8 +20,8 @@ use crate::engine::watch::Watcher;
 /// Attaches to the container of `args.service`; returns its exit status (0 after a detach).
 pub async fn run(docker: &Docker, project: &str, args: &AttachArgs) -> Result<i32, EngineError> {
     // Registered now, so a Ctrl-C at any moment from here on is ours to handle.
-    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| EngineError::Api {
+    let interrupts =
+        Interrupts::listen_to(&[SignalKind::interrupt()]).map_err(|e| EngineError::Api {
             action: "attach".into(),
             message: format!("cannot handle Ctrl-C: {e}"),
         })?;
@@ -45,6 +48,7 @@ pub async fn run(docker: &Docker, project: &str, args: &AttachArgs) -> Result<i3
     let attached = exec::attach(docker, &target.id, &target.name, request).await?;
     let pump = attached.pump(docker);
     tokio::pin!(pump);
+    let mut handled = 0;
     loop {
         tokio::select! {
             result = &mut pump => {
@@ -53,7 +57,8 @@ pub async fn run(docker: &Docker, project: &str, args: &AttachArgs) -> Result<i3
                 }
                 break;
             }
-            _ = interrupts.recv() => {
+            _ = interrupts.beyond(handled) => {
+                handled += 1;
                 // With a TTY, Ctrl-C reaches the process as a key; without one it is a
                 // signal to hoist, passed on (--sig-proxy) or ending the attachment.
                 if !args.sig_proxy {

@@ -1,4 +1,5 @@
-//! Ctrl-C for attached `up`, caught from the moment the command starts.
+//! Ctrl-C for the commands that handle it themselves (attached `up`, `run`, `attach`),
+//! caught from the moment the command starts.
 //!
 //! tokio only catches SIGINT while somebody listens; before attached `up` reached its log
 //! loop, a Ctrl-C killed hoist outright (no stop, no exit code 130). `listen` starts
@@ -8,6 +9,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Notify;
 
 /// The interrupts received so far, shared with whoever waits for them.
@@ -23,17 +25,28 @@ struct Inner {
 }
 
 impl Interrupts {
-    /// Starts catching Ctrl-C (SIGINT) for the rest of the process.
+    /// Starts catching Ctrl-C (SIGINT) for the rest of the process; when the handler cannot
+    /// be installed, none ever comes (the signal then works as it would without hoist).
     pub fn listen() -> Interrupts {
+        Interrupts::listen_to(&[SignalKind::interrupt()]).unwrap_or_default()
+    }
+
+    /// Starts catching the signals `kinds` (each counts as an interrupt), or says why it
+    /// cannot.
+    pub fn listen_to(kinds: &[SignalKind]) -> std::io::Result<Interrupts> {
         let interrupts = Interrupts::default();
-        let inner = interrupts.inner.clone();
-        tokio::spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                inner.count.fetch_add(1, Ordering::SeqCst);
-                inner.notify.notify_waiters();
-            }
-        });
-        interrupts
+        for kind in kinds {
+            // Installed here, before returning: a signal from now on is counted.
+            let mut signals = signal(*kind)?;
+            let inner = interrupts.inner.clone();
+            tokio::spawn(async move {
+                while signals.recv().await.is_some() {
+                    inner.count.fetch_add(1, Ordering::SeqCst);
+                    inner.notify.notify_waiters();
+                }
+            });
+        }
+        Ok(interrupts)
     }
 
     /// How many interrupts came so far.

@@ -9,7 +9,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::signal::unix::SignalKind;
+
 use crate::cli::{Ansi, Progress, RunArgs, UpArgs};
+use crate::commands::interrupt::Interrupts;
 use crate::commands::{pull, up};
 use crate::compose::canonical;
 use crate::compose::model::{Mapping, ServiceConfig, decode_service};
@@ -37,11 +40,13 @@ pub async fn run(
     disabled: &BTreeSet<String>,
     warnings: &mut Vec<String>,
 ) -> Result<(String, i32), Error> {
-    // Registered now, so a Ctrl-C at any moment from here on is ours to handle.
-    let mut interrupts = Interrupts::register()?;
+    // Registered now, so a Ctrl-C (or SIGTERM: a CI job cancelled) at any moment from here
+    // on is ours to handle: both stop the one-off container.
+    let interrupts = Interrupts::listen_to(&[SignalKind::interrupt(), SignalKind::terminate()])
+        .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
     let prepared = tokio::select! {
         prepared = prepare(&session, args, environment, disabled, warnings) => prepared?,
-        _ = interrupts.recv() => return Err(Error::Engine(EngineError::Interrupted)),
+        _ = interrupts.beyond(0) => return Err(Error::Engine(EngineError::Interrupted)),
     };
     let Prepared { id, name, service } = prepared;
     let docker = &session.docker;
@@ -69,7 +74,7 @@ pub async fn run(
     };
     let ended = tokio::select! {
         streamed = streamed => streamed?,
-        _ = interrupts.recv() => {
+        _ = interrupts.beyond(0) => {
             ops::stop(docker, &quiet, &id, &name, up::stop_timeout(&service)).await?;
             if args.rm {
                 // The engine may be removing it already (auto-remove): wait for that too.
@@ -90,30 +95,6 @@ pub async fn run(
         wait_removed(docker, &id).await;
     }
     Ok((String::new(), super::exec::exit_status(code)))
-}
-
-/// Ctrl-C, and SIGTERM (a CI job cancelled): both stop the one-off container.
-struct Interrupts {
-    interrupt: tokio::signal::unix::Signal,
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Interrupts {
-    fn register() -> Result<Interrupts, Error> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let cannot = |e: std::io::Error| Error::Usage(format!("cannot handle Ctrl-C: {e}"));
-        Ok(Interrupts {
-            interrupt: signal(SignalKind::interrupt()).map_err(cannot)?,
-            terminate: signal(SignalKind::terminate()).map_err(cannot)?,
-        })
-    }
-
-    async fn recv(&mut self) {
-        tokio::select! {
-            _ = self.interrupt.recv() => {}
-            _ = self.terminate.recv() => {}
-        }
-    }
 }
 
 /// The created one-off container: its ID, name and service as planned.

@@ -371,9 +371,9 @@ fn run_of_an_unknown_service_is_an_error() {
     );
 }
 
-#[test]
-fn run_interrupted_stops_and_removes_its_container() {
-    let s = Stack::new("run-int", IDLE);
+/// Runs `hoist run --rm box` in project `s`, sends it `signal` once its container runs,
+/// and returns what hoist did.
+fn run_then_signal(s: &Stack, signal: &str) -> Output {
     let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
         .args(["--project-name", &s.name, "run", "--rm", "box"])
         .current_dir(s.path())
@@ -403,12 +403,27 @@ fn run_interrupted_stops_and_removes_its_container() {
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
-            .args(["-INT", &pid])
+            .args([signal, &pid])
             .status()
             .expect("kill")
             .success()
     );
-    let out = child.wait_with_output().expect("wait for hoist");
+    child.wait_with_output().expect("wait for hoist")
+}
+
+#[test]
+fn run_interrupted_stops_and_removes_its_container() {
+    let s = Stack::new("run-int", IDLE);
+    let out = run_then_signal(&s, "-INT");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(one_offs(&s), Vec::<String>::new());
+}
+
+#[test]
+fn run_terminated_stops_and_removes_its_container_too() {
+    // SIGTERM is what a cancelled CI job sends.
+    let s = Stack::new("run-term", IDLE);
+    let out = run_then_signal(&s, "-TERM");
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert_eq!(one_offs(&s), Vec::<String>::new());
 }
