@@ -549,6 +549,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_archive_entry_outside_the_destination_is_refused() {
+        // tar::Builder refuses `..` in names, so the header is written by hand, as a
+        // hostile or broken archive would carry it.
+        let mut header = tar::Header::new_gnu();
+        let name = b"../escaped";
+        header.as_old_mut().name[..name.len()].copy_from_slice(name);
+        header.set_size(2);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        let mut builder = tar::Builder::new(Vec::new());
+        builder.append(&header, &b"hi"[..]).expect("append");
+        let archive = builder.into_inner().expect("archive");
+        let base = std::env::temp_dir().join(format!("hoist-cp-unpack-{}", std::process::id()));
+        let root = base.join("dest");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        let err = unpack(&archive[..], ".", &root).expect_err("refused");
+        assert!(err.to_string().contains("outside the destination"), "{err}");
+        assert!(!base.join("escaped").exists(), "nothing written outside");
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
     fn service_paths_and_local_paths_are_told_apart() {
         assert_eq!(
             split("web:/var/log"),

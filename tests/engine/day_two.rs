@@ -348,6 +348,21 @@ fn wait_without_running_containers_is_an_error() {
 }
 
 #[test]
+fn attach_to_a_paused_container_is_refused() {
+    let s = Stack::new("attachpaused", TWO);
+    s.ok(&["up", "-d"]);
+    s.ok(&["pause", "worker"]);
+    let out = s.hoist(&["attach", "--no-stdin", "worker"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("You cannot attach to a paused container, unpause it first"),
+        "{}",
+        stderr(&out)
+    );
+    s.ok(&["unpause", "worker"]);
+}
+
+#[test]
 fn pause_and_unpause_freeze_and_thaw_containers() {
     let s = Stack::new("pause", TWO);
     s.ok(&["up", "-d"]);

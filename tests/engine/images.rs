@@ -621,6 +621,22 @@ fn images_lists_the_containers_images_like_compose() {
 }
 
 #[test]
+fn a_failing_build_step_names_the_service_and_the_image() {
+    let (_cleanup, s) = built_stack(
+        "buildfails",
+        "      context: .\n      dockerfile_inline: \"FROM $IMAGE\\nRUN false\\n\"\n",
+    );
+    let out = s.hoist(&["build", "--no-cache"]);
+    assert!(!out.status.success());
+    let (_, err) = text(&out);
+    assert!(
+        err.contains(&format!("service \"app\": building image {}-app", s.name)),
+        "{err}"
+    );
+    assert!(err.contains("returned a non-zero code"), "{err}");
+}
+
+#[test]
 fn images_quiet_prints_each_image_once() {
     // app's built image sorts between two containers of the test image.
     let (_cleanup, s) = built_stack(
