@@ -638,12 +638,7 @@ impl ServiceJob {
         for (id, name) in &to_start {
             self.watcher.forget(id);
             ops::start(&session.docker, &session.ui, id, name, &self.name).await?;
-            self.watcher.note(id, |s| {
-                if !s.started_once {
-                    s.running = true;
-                    s.started_once = true;
-                }
-            });
+            self.watcher.note(id, ContainerState::note_started);
             if let Some(prober) = &self.prober {
                 prober.probe(id);
             }

@@ -58,6 +58,15 @@ impl Health {
 }
 
 impl ContainerState {
+    /// hoist's own start call returned: the container runs, unless its `start` and `die`
+    /// events have already told more (a job that exited at once stays exited).
+    pub fn note_started(&mut self) {
+        if !self.started_once {
+            self.running = true;
+            self.started_once = true;
+        }
+    }
+
     /// The engine's health verdict, if it has given one.
     pub fn engine_decided(&self) -> bool {
         matches!(self.health.as_str(), "healthy" | "unhealthy")
@@ -327,10 +336,7 @@ mod tests {
             "die",
             &HashMap::from([("exitCode".to_string(), "0".to_string())]),
         );
-        // What up does after its start call returns.
-        if !s.started_once {
-            s.running = true;
-        }
+        s.note_started();
         assert!(!s.running);
         assert_eq!(s.exit_code, Some(0));
     }
