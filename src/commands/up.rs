@@ -182,12 +182,7 @@ fn health_gated(
     targets: &BTreeSet<String>,
     wait: bool,
 ) -> BTreeSet<String> {
-    let awaited: BTreeSet<String> = targets
-        .iter()
-        .flat_map(|t| graph.dependencies(t).to_vec())
-        .filter(|d| d.condition == "service_healthy")
-        .map(|d| d.service)
-        .collect();
+    let awaited = graph.awaited_with("service_healthy", targets.iter().map(String::as_str));
     targets
         .iter()
         .filter(|t| wait || awaited.contains(*t))
@@ -861,12 +856,7 @@ pub async fn wait_ready(
     timeout: Option<u64>,
 ) -> Result<(), EngineError> {
     let graph = Graph::of(&session.project);
-    let one_shot: BTreeSet<String> = graph
-        .services()
-        .flat_map(|s| graph.dependencies(s).to_vec())
-        .filter(|d| d.condition == "service_completed_successfully")
-        .map(|d| d.service)
-        .collect();
+    let one_shot = graph.awaited_with("service_completed_successfully", graph.services());
     let mut waits = Vec::new();
     for (service, list) in &started.containers {
         let has_healthcheck = session.service(service).is_some_and(has_healthcheck);

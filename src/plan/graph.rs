@@ -56,6 +56,21 @@ impl Graph {
         self.deps.get(service).map_or(&[], Vec::as_slice)
     }
 
+    /// The services that some service of `waiting` depends on with `condition`
+    /// (`service_healthy`, `service_completed_successfully`, ...).
+    pub fn awaited_with<'a>(
+        &self,
+        condition: &str,
+        waiting: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeSet<String> {
+        waiting
+            .into_iter()
+            .flat_map(|w| self.dependencies(w))
+            .filter(|d| d.condition == condition)
+            .map(|d| d.service.clone())
+            .collect()
+    }
+
     /// The services that depend on `service` directly.
     pub fn dependents(&self, service: &str) -> Vec<&str> {
         self.deps
