@@ -137,28 +137,32 @@ async fn up(spec_path: &str, wait: bool) -> Result<(), Failure> {
         ..Default::default()
     }));
 
-    let created = join_all(spec.networks.iter().map(|n| {
+    // Networks and volumes all at once, in one batch (what the module doc promises).
+    let networks = join_all(spec.networks.iter().map(|n| {
         let docker = docker.clone();
         async move {
             docker
                 .create_network(n.clone())
                 .await
+                .map(drop)
                 .map_err(|e| api(&format!("creating network {}", n.name), e))
         }
-    }))
-    .await;
-    created.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let created = join_all(spec.volumes.iter().map(|v| {
+    }));
+    let volumes = join_all(spec.volumes.iter().map(|v| {
         let docker = docker.clone();
         async move {
             docker
                 .create_volume(v.clone())
                 .await
+                .map(drop)
                 .map_err(|e| api("creating a volume", e))
         }
-    }))
-    .await;
-    created.into_iter().collect::<Result<Vec<_>, _>>()?;
+    }));
+    let (networks, volumes) = futures_util::future::join(networks, volumes).await;
+    networks
+        .into_iter()
+        .chain(volumes)
+        .collect::<Result<Vec<()>, _>>()?;
     trace("networks and volumes created");
 
     let ids = join_all(spec.containers.iter().map(|c| {
