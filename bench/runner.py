@@ -7,6 +7,7 @@ writes docs/benchmarks.md and docs/benchmarks.svg. Python 3 standard library onl
 """
 
 import datetime
+import functools
 import json
 import os
 import re
@@ -129,6 +130,9 @@ class Scenario:
 
     def check(self):
         """None when the scenario can run here, else why not."""
+        probes = any("--readiness" in args for args in self.hoist_args.values())
+        if probes and not hoist_has_readiness():
+            return "`hoist up --help` has no `--readiness` (the probe-readiness feature is absent)"
         return None
 
     def setup(self):
@@ -151,21 +155,16 @@ class Scenario:
         return None
 
 
+@functools.cache
 def hoist_has(subcommand):
     return subprocess.run([HOIST, subcommand, "--help"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL).returncode == 0
 
 
+@functools.cache
 def hoist_has_readiness():
     out = subprocess.run([HOIST, "up", "--help"], capture_output=True, text=True)
     return out.returncode == 0 and "--readiness" in out.stdout
-
-
-class ChainProbe(Scenario):
-    def check(self):
-        if not hoist_has_readiness():
-            return "`hoist up --help` has no `--readiness` (the probe-readiness feature is absent)"
-        return None
 
 
 class Pull(Scenario):
@@ -258,10 +257,9 @@ AIRFLOW_IMAGES = {}
 class Airflow(Scenario):
     """stacks/airflow on images built offline by tests/e2e/images/build."""
 
-    def __init__(self, *args, probe=False, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.dir = os.path.join(REPO, "stacks", "airflow")
-        self.probe = probe
 
     def check(self):
         build = os.path.join(REPO, "tests", "e2e", "images", "build")
@@ -269,8 +267,9 @@ class Airflow(Scenario):
             return "stacks/airflow is absent"
         if not os.access(build, os.X_OK):
             return "tests/e2e/images/build is absent"
-        if self.probe and not hoist_has_readiness():
-            return "`hoist up --help` has no `--readiness` (the probe-readiness feature is absent)"
+        reason = super().check()
+        if reason:
+            return reason
         if not AIRFLOW_IMAGES:
             log("building the Airflow stack's images offline (tests/e2e/images/build --print)")
             out = subprocess.run([build, "--print"], cwd=REPO, stdout=subprocess.PIPE, text=True)
@@ -309,15 +308,15 @@ def scenarios():
                  ENGINE_STEPS, scale=["web=10"]),
         Pull("pull", f"{Pull.IMAGES} images of {Pull.PAYLOAD_MB} MB pulled from a registry on "
              "127.0.0.1", [("pull", True)], runs=RUNS, floor=True),
-        ChainProbe("chain-10s", "5-service `service_healthy` chain, 10 s healthcheck interval; "
-                   "hoist with `--readiness probe`", [("up-wait", True), ("down", True)],
-                   hoist_args={"up-wait": ["--readiness", "probe"]}, runs=SLOW_RUNS, warmup=0,
-                   answers=True),
+        Scenario("chain-10s", "5-service `service_healthy` chain, 10 s healthcheck interval; "
+                 "hoist with `--readiness probe`", [("up-wait", True), ("down", True)],
+                 hoist_args={"up-wait": ["--readiness", "probe"]}, runs=SLOW_RUNS, warmup=0,
+                 answers=True),
         Airflow("airflow", "stacks/airflow on images built offline, until healthy",
                 [("up-wait", True), ("ps", True), ("logs", True), ("down", True)],
                 runs=SLOW_RUNS, warmup=0),
         Airflow("airflow-probe", "stacks/airflow, hoist with `--readiness probe`",
-                [("up-wait", True), ("down", True)], probe=True,
+                [("up-wait", True), ("down", True)],
                 hoist_args={"up-wait": ["--readiness", "probe"]}, runs=SLOW_RUNS, warmup=0,
                 floor=False, floor_from="airflow", answers=True),
     ]
